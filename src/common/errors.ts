@@ -1,0 +1,61 @@
+/** A field-level validation problem, listed in a 400's `errors`. */
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/**
+ * Base of every domain error: a stable snake_case `code` and an HTTP status. The global
+ * problem filter turns it into RFC 9457 problem details. `detail` must never carry another
+ * tenant's data or a secret.
+ */
+export class AppError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly detail: string,
+    readonly fieldErrors?: FieldError[],
+    readonly headers?: Record<string, string>,
+  ) {
+    super(detail);
+    this.name = new.target.name;
+  }
+}
+
+export class ValidationFailedError extends AppError {
+  constructor(errors: FieldError[], detail = 'The request is not valid.') {
+    super(400, 'validation_failed', detail, errors);
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(detail = 'The resource does not exist.') {
+    super(404, 'resource_not_found', detail);
+  }
+}
+
+export class ConflictError extends AppError {
+  constructor(detail = 'The request conflicts with existing data.') {
+    super(409, 'conflict', detail);
+  }
+}
+
+export class ForbiddenError extends AppError {
+  constructor(detail = 'You do not have permission to do this.') {
+    super(403, 'forbidden', detail);
+  }
+}
+
+export class UnauthorizedError extends AppError {
+  constructor(detail = 'A valid access token is required.') {
+    super(401, 'unauthorized', detail, undefined, { 'WWW-Authenticate': 'Bearer' });
+  }
+}
+
+export class RateLimitedError extends AppError {
+  constructor(retryAfterSeconds: number, detail = 'Too many requests; try again later.') {
+    super(429, 'rate_limited', detail, undefined, {
+      'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))),
+    });
+  }
+}

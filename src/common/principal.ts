@@ -1,0 +1,12 @@
+/** Who is calling, from a verified access token. Set on the request by the auth guard. */
+export interface Principal {
+  scope: 'tenant' | 'platform';
+  /** user id (tenant scope) or platform admin id (platform scope) */
+  subject: string;
+  /** tenant id; tenant scope only */
+  tenantId?: string;
+  subdomain?: string;
+  role: string;
+  /** the token's jti */
+  tokenId: string;
+}

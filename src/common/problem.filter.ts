@@ -1,0 +1,120 @@
+import {
+  Catch,
+  HttpException,
+  Logger,
+  type ArgumentsHost,
+  type ExceptionFilter,
+} from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { mapPostgresError, sqlState } from '../database/pg-errors.js';
+import { AppError, type FieldError } from './errors.js';
+
+export interface ProblemDetails {
+  type: string;
+  title: string;
+  status: number;
+  code: string;
+  detail?: string;
+  instance: string;
+  requestId: string;
+  errors?: FieldError[];
+}
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found',
+  405: 'Method Not Allowed', 406: 'Not Acceptable', 409: 'Conflict', 413: 'Payload Too Large',
+  415: 'Unsupported Media Type', 422: 'Unprocessable Content', 429: 'Too Many Requests',
+  500: 'Internal Server Error', 503: 'Service Unavailable',
+};
+
+const CODES: Record<number, string> = {
+  400: 'validation_failed', 401: 'unauthorized', 403: 'forbidden', 404: 'route_not_found',
+  405: 'method_not_allowed', 406: 'not_acceptable', 409: 'conflict', 413: 'payload_too_large',
+  415: 'unsupported_media_type', 422: 'unprocessable', 429: 'rate_limited',
+  503: 'service_unavailable',
+};
+
+/** Turns any error into RFC 9457 problem details (see problemFor). */
+@Catch()
+export class ProblemFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Problem');
+
+  catch(err: unknown, host: ArgumentsHost): void {
+    const req = host.switchToHttp().getRequest<FastifyRequest>();
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    sendProblem(req, reply, err, this.logger);
+  }
+}
+
+/** Builds the problem for `err` and sends it; unknown errors are logged and answered bare. */
+export function sendProblem(req: FastifyRequest, reply: FastifyReply, err: unknown, logger: Logger) {
+  const { problem, headers } = problemFor(err, req);
+  if (problem.status >= 500) {
+    // The stack goes to the log only, tagged with the request id.
+    logger.error(
+      `request ${problem.requestId} ${req.method} ${req.url} failed` +
+        (sqlState(err) ? ` (SQLSTATE ${sqlState(err)})` : ''),
+      (err as Error)?.stack,
+    );
+  }
+  if (reply.sent || reply.raw.headersSent) return;
+  void reply
+    .status(problem.status)
+    .headers(headers)
+    .header('Content-Type', 'application/problem+json; charset=utf-8')
+    .send(JSON.stringify(problem));
+}
+
+export function problemFor(
+  err: unknown,
+  req: FastifyRequest,
+): { problem: ProblemDetails; headers: Record<string, string> } {
+  const base = { type: 'about:blank', instance: req.url.split('?')[0], requestId: String(req.id) };
+  const make = (status: number, code: string, detail?: string, errors?: FieldError[]) => ({
+    ...base,
+    title: TITLES[status] ?? 'Error',
+    status,
+    code,
+    ...(detail ? { detail } : {}),
+    ...(errors ? { errors } : {}),
+  });
+
+  const mapped = err instanceof AppError ? err : mapPostgresError(err);
+  if (mapped) {
+    return {
+      problem: make(mapped.status, mapped.code, mapped.detail, mapped.status === 400 ? (mapped.fieldErrors ?? []) : undefined),
+      headers: mapped.headers ?? {},
+    };
+  }
+  if (err instanceof HttpException) {
+    const status = err.getStatus();
+    const detail =
+      status === 404 ? 'No route matches this path.' : status < 500 ? safeMessage(err) : undefined;
+    return {
+      problem: make(status, CODES[status] ?? 'http_error', detail, status === 400 ? [] : undefined),
+      headers: {},
+    };
+  }
+  // Errors raised by Fastify itself (body parsing, limits, media type) before Nest routing.
+  const fst = err as { statusCode?: number; code?: string };
+  if (typeof fst?.statusCode === 'number' && fst.statusCode < 500 && typeof fst.code === 'string' && fst.code.startsWith('FST_')) {
+    const status = fst.statusCode;
+    const detail =
+      status === 413
+        ? 'The request body is larger than the limit.'
+        : status === 415
+          ? 'Send the body as application/json.'
+          : 'The request body is not valid JSON.';
+    return {
+      problem: make(status, CODES[status] ?? 'validation_failed', detail, status === 400 ? [] : undefined),
+      headers: {},
+    };
+  }
+  return { problem: make(500, 'internal_error'), headers: {} };
+}
+
+function safeMessage(err: HttpException): string | undefined {
+  const res = err.getResponse();
+  const message = typeof res === 'string' ? res : (res as { message?: unknown }).message;
+  return typeof message === 'string' ? message : undefined;
+}

@@ -1,0 +1,217 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsEmail,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+
+const toInt = ({ value }: { value: unknown }) =>
+  value === undefined || value === '' ? undefined : Number(value);
+const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
+
+/** The environment as the service accepts it. Nothing outside config/ reads process.env. */
+export class EnvDto {
+  @IsOptional() @IsIn(['development', 'test', 'production'])
+  NODE_ENV?: 'development' | 'test' | 'production';
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  PORT?: number;
+
+  @IsOptional() @IsString()
+  HOST?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  DATABASE_URL?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  APP_DATABASE_URL?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  PLATFORM_DATABASE_URL?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  DATA_DIR?: string;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(500)
+  DB_POOL_SIZE?: number;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString() @MinLength(32)
+  JWT_SECRET?: string;
+
+  @IsOptional() @IsString()
+  JWT_ISSUER?: string;
+
+  @IsOptional() @IsString()
+  JWT_AUDIENCE?: string;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(30) @Max(86400)
+  JWT_ACCESS_TTL_SECONDS?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(300)
+  JWT_REFRESH_TTL_SECONDS?: number;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  ENCRYPTION_KEY?: string;
+
+  @IsOptional() @IsString()
+  BASE_DOMAIN?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsEmail()
+  PLATFORM_ADMIN_EMAIL?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString() @MinLength(12)
+  PLATFORM_ADMIN_PASSWORD?: string;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0)
+  TENANT_CACHE_TTL_MS?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1)
+  TENANT_CACHE_MAX?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1024)
+  BODY_LIMIT_BYTES?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1)
+  TENANT_PURGE_AFTER_DAYS?: number;
+
+  @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  CORS_ORIGINS?: string;
+
+  @IsOptional() @IsIn(['true', 'false'])
+  SEED_DEMO?: string;
+}
+
+export class ConfigError extends Error {}
+
+/** Supplies development-only secrets (kept under the data directory by main.ts). */
+export type DevSecrets = (dataDir: string) => { jwtSecret: string; encryptionKey: string };
+
+/**
+ * Typed, validated configuration. Built once at boot from the environment;
+ * development defaults apply only when NODE_ENV is not `production`.
+ */
+export class AppConfig {
+  readonly nodeEnv: 'development' | 'test' | 'production';
+  readonly port: number;
+  readonly host: string;
+  readonly databaseUrl?: string;
+  readonly appDatabaseUrl?: string;
+  readonly platformDatabaseUrl?: string;
+  readonly dataDir: string;
+  readonly dbPoolSize: number;
+  readonly jwt: {
+    secret: string;
+    issuer: string;
+    audience: string;
+    accessTtlSeconds: number;
+    refreshTtlSeconds: number;
+  };
+  readonly encryptionKey: Buffer;
+  readonly baseDomain: string;
+  readonly platformAdmin?: { email: string; password?: string };
+  readonly tenantCache: { ttlMs: number; max: number };
+  readonly bodyLimitBytes: number;
+  readonly purgeAfterDays: number;
+  readonly logLevel: string;
+  readonly corsOrigins: string[];
+  readonly seedDemo: boolean;
+
+  constructor(env: EnvDto, devSecrets: DevSecrets) {
+    this.nodeEnv = env.NODE_ENV ?? 'development';
+    const production = this.nodeEnv === 'production';
+    this.port = env.PORT ?? 3000;
+    this.host = env.HOST ?? '0.0.0.0';
+    this.databaseUrl = env.DATABASE_URL;
+    this.appDatabaseUrl = env.APP_DATABASE_URL;
+    this.platformDatabaseUrl = env.PLATFORM_DATABASE_URL;
+    this.dataDir = env.DATA_DIR ?? '.data';
+    this.dbPoolSize = env.DB_POOL_SIZE ?? 10;
+
+    if (production && !env.JWT_SECRET) {
+      throw new ConfigError('JWT_SECRET is required in production (at least 32 characters)');
+    }
+    if (production && !env.ENCRYPTION_KEY) {
+      throw new ConfigError('ENCRYPTION_KEY is required in production (32 bytes, base64)');
+    }
+    const dev = production ? undefined : devSecrets(this.dataDir);
+    const jwtSecret = env.JWT_SECRET ?? dev!.jwtSecret;
+    if (production && new Set(jwtSecret).size < 10) {
+      throw new ConfigError('JWT_SECRET is too weak: use at least 32 random bytes');
+    }
+    this.jwt = {
+      secret: jwtSecret,
+      issuer: env.JWT_ISSUER ?? 'tenancy-service',
+      audience: env.JWT_AUDIENCE ?? 'tenancy-api',
+      accessTtlSeconds: env.JWT_ACCESS_TTL_SECONDS ?? 900,
+      refreshTtlSeconds: env.JWT_REFRESH_TTL_SECONDS ?? 30 * 24 * 3600,
+    };
+    const key = Buffer.from(env.ENCRYPTION_KEY ?? dev!.encryptionKey, 'base64');
+    if (key.length !== 32) {
+      throw new ConfigError('ENCRYPTION_KEY must be 32 bytes encoded as base64');
+    }
+    this.encryptionKey = key;
+    this.baseDomain = (env.BASE_DOMAIN ?? 'localtest.me').toLowerCase();
+    this.platformAdmin = env.PLATFORM_ADMIN_EMAIL
+      ? { email: env.PLATFORM_ADMIN_EMAIL.toLowerCase(), password: env.PLATFORM_ADMIN_PASSWORD }
+      : production
+        ? undefined
+        : { email: 'admin@platform.local', password: env.PLATFORM_ADMIN_PASSWORD };
+    this.tenantCache = {
+      ttlMs: env.TENANT_CACHE_TTL_MS ?? 30_000,
+      max: env.TENANT_CACHE_MAX ?? 10_000,
+    };
+    this.bodyLimitBytes = env.BODY_LIMIT_BYTES ?? 1024 * 1024;
+    this.purgeAfterDays = env.TENANT_PURGE_AFTER_DAYS ?? 30;
+    this.logLevel = env.LOG_LEVEL ?? (this.nodeEnv === 'test' ? 'silent' : 'info');
+    this.corsOrigins = env.CORS_ORIGINS ? env.CORS_ORIGINS.split(',').map((s) => s.trim()) : [];
+    this.seedDemo = env.SEED_DEMO ? env.SEED_DEMO === 'true' : !production;
+  }
+
+  get isProduction(): boolean {
+    return this.nodeEnv === 'production';
+  }
+}
+
+/** Validates raw environment variables; throws a ConfigError listing every problem. */
+export function validateEnv(raw: Record<string, string | undefined>): EnvDto {
+  const env = plainToInstance(EnvDto, raw, { excludeExtraneousValues: false });
+  const errors = validateSync(env, { skipMissingProperties: false, whitelist: false });
+  if (errors.length > 0) {
+    const lines = errors.map(
+      (e) => `${e.property}: ${Object.values(e.constraints ?? {}).join(', ')}`,
+    );
+    throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  return env;
+}
+
+/** Loads the configuration; `devSecrets` supplies stable development-only secrets. */
+export function loadConfig(
+  raw: Record<string, string | undefined> = process.env,
+  devSecrets: DevSecrets = ephemeralDevSecrets,
+): AppConfig {
+  return new AppConfig(validateEnv(raw), devSecrets);
+}
+
+function ephemeralDevSecrets() {
+  return {
+    jwtSecret: randomBytes(32).toString('base64url'),
+    encryptionKey: randomBytes(32).toString('base64'),
+  };
+}
+
+/** Loads a `.env` file into process.env when one exists (real environment variables win). */
+export function loadDotEnv(path = '.env'): void {
+  if (existsSync(path)) process.loadEnvFile(path);
+}

@@ -1,0 +1,71 @@
+import { Global, Module, type DynamicModule, type OnApplicationBootstrap } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import type { DataSourceOptions } from 'typeorm';
+import { AppConfig } from '../config/app-config.js';
+import { DatabaseSessions } from './database-sessions.js';
+import {
+  DATABASE_ENDPOINTS,
+  PLATFORM_DATA_SOURCE,
+  TENANT_DATA_SOURCE,
+  type DatabaseEndpoints,
+} from './database.tokens.js';
+import { assertRuntimeRoleIsSafe } from './self-check.js';
+
+function runtimeOptions(name: string, url: string, poolSize: number): DataSourceOptions {
+  return {
+
+    type: 'postgres',
+    url,
+    synchronize: false,
+    migrationsRun: false,
+    entities: [],
+    logging: false,
+    extra: {
+      max: poolSize,
+      // pipeline mode lets BEGIN and set_config share one round trip (db-session.ts)
+      pipeline: true,
+      application_name: `tenancy-${name}`,
+      idleTimeoutMillis: 30_000,
+      connectionTimeoutMillis: 10_000,
+    },
+  };
+}
+
+class SelfCheck implements OnApplicationBootstrap {
+  constructor(private readonly sessions: DatabaseSessions) {}
+  async onApplicationBootstrap() {
+    await assertRuntimeRoleIsSafe(this.sessions.tenantDataSource, 'tenant');
+    await assertRuntimeRoleIsSafe(this.sessions.platformDataSource, 'platform');
+  }
+}
+
+/** The two runtime pools (tenant and platform roles) and the sessions that use them. */
+@Global()
+@Module({})
+export class DatabaseModule {
+  static forRoot(endpoints: DatabaseEndpoints): DynamicModule {
+    return {
+      module: DatabaseModule,
+      imports: [
+        TypeOrmModule.forRootAsync({
+          name: TENANT_DATA_SOURCE,
+          inject: [AppConfig],
+          useFactory: (config: AppConfig) =>
+            runtimeOptions(TENANT_DATA_SOURCE, endpoints.tenantUrl, config.dbPoolSize),
+        }),
+        TypeOrmModule.forRootAsync({
+          name: PLATFORM_DATA_SOURCE,
+          inject: [AppConfig],
+          useFactory: (config: AppConfig) =>
+            runtimeOptions(PLATFORM_DATA_SOURCE, endpoints.platformUrl, Math.max(2, Math.ceil(config.dbPoolSize / 2))),
+        }),
+      ],
+      providers: [
+        { provide: DATABASE_ENDPOINTS, useValue: endpoints },
+        DatabaseSessions,
+        { provide: SelfCheck, useFactory: (s: DatabaseSessions) => new SelfCheck(s), inject: [DatabaseSessions] },
+      ],
+      exports: [DatabaseSessions, DATABASE_ENDPOINTS],
+    };
+  }
+}

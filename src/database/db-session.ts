@@ -1,0 +1,91 @@
+import type pg from 'pg';
+import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import type { DbSession } from '../common/request-context.js';
+
+/** TypeORM's Postgres query runner, with the members used here. */
+type PgQueryRunner = QueryRunner & {
+  databaseConnection: pg.PoolClient;
+  releasePostgresConnection(err?: Error): Promise<void>;
+};
+
+export class SessionClosedError extends Error {
+  constructor(reason: string) {
+    super(`database session is closed (${reason})`);
+  }
+}
+
+/**
+ * One transaction on one pooled connection, opened on the first query. BEGIN and the
+ * transaction-local settings go out together in one round trip (the pool's clients run in pg's
+ * pipeline mode), and the settings vanish at COMMIT/ROLLBACK, so a reused connection never
+ * carries a tenant into the next request.
+ */
+export class TransactionSession implements DbSession {
+  private runner?: PgQueryRunner;
+  private opening?: Promise<EntityManager>;
+  private closedReason?: string;
+
+  constructor(
+    readonly scope: 'tenant' | 'platform',
+    private readonly dataSource: DataSource,
+    private readonly contextSql: string,
+    private readonly contextParams: unknown[],
+  ) {}
+
+  /** Opened: a connection is held and a transaction is open. */
+  get isOpen(): boolean {
+    return this.opening !== undefined && this.closedReason === undefined;
+  }
+
+  manager(): Promise<EntityManager> {
+    if (this.closedReason) return Promise.reject(new SessionClosedError(this.closedReason));
+    this.opening ??= this.open();
+    return this.opening;
+  }
+
+  private async open(): Promise<EntityManager> {
+    const runner = this.dataSource.createQueryRunner('master') as PgQueryRunner;
+    this.runner = runner;
+    const client = (await runner.connect()) as pg.PoolClient;
+    try {
+      await Promise.all([client.query('BEGIN'), client.query(this.contextSql, this.contextParams)]);
+    } catch (err) {
+      // A connection whose BEGIN or set_config failed is never reused.
+      this.closedReason = 'failed to open';
+      await runner.releasePostgresConnection(err as Error);
+      throw err;
+    }
+    return runner.manager;
+  }
+
+  /** Commits if a transaction was opened; always releases the connection. */
+  async commit(): Promise<void> {
+    await this.finish('COMMIT', 'committed');
+  }
+
+  /** Rolls back if a transaction was opened; always releases the connection. */
+  async rollback(reason = 'rolled back'): Promise<void> {
+    await this.finish('ROLLBACK', reason).catch(() => undefined);
+  }
+
+  private async finish(sql: 'COMMIT' | 'ROLLBACK', reason: string): Promise<void> {
+    if (this.closedReason) return;
+    const opening = this.opening;
+    this.closedReason = reason;
+    if (!opening) return;
+    try {
+      await opening;
+    } catch {
+      return; // open() already released the connection
+    }
+    const runner = this.runner!;
+    try {
+      await runner.databaseConnection.query(sql);
+      await runner.releasePostgresConnection();
+    } catch (err) {
+      // Destroy rather than return a connection in an unknown state to the pool.
+      await runner.releasePostgresConnection(err as Error);
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,19 @@
+import { Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import { TenantContextInterceptor } from './tenant-context.interceptor.js';
+import { TenantResolver } from './tenant-resolver.service.js';
+import { TenantController } from './tenant.controller.js';
+import { TenantRepository } from './tenant.repository.js';
+import { TenantService } from './tenant.service.js';
+
+@Module({
+  controllers: [TenantController],
+  providers: [
+    TenantRepository,
+    TenantResolver,
+    TenantService,
+    { provide: APP_INTERCEPTOR, useClass: TenantContextInterceptor },
+  ],
+  exports: [TenantResolver, TenantRepository],
+})
+export class TenantModule {}
