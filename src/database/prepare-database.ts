@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import type { AppConfig } from '../config/app-config.js';
@@ -7,7 +8,6 @@ import { loadLocalSecrets } from './local-secrets.js';
 import { migrate } from './migrator.js';
 import { deriveUrl, ensureRuntimeRole, PLATFORM_ROLE, TENANT_ROLE } from './roles.js';
 
-export const MIGRATIONS_DIR = resolve(import.meta.dirname, '../../..', 'migrations');
 const OWNER_ROLE = 'tenancy_owner';
 const EMBEDDED_DB = 'tenancy';
 
@@ -109,8 +109,13 @@ async function ensureOwnerRole(c: pg.Client, password: string) {
   );
 }
 
-function findMigrationsDir(): string {
-  // src/database → ../../migrations when run from source (jest); dist/src/database → ../../../migrations.
-  const fromSource = resolve(import.meta.dirname, '../..', 'migrations');
-  return import.meta.dirname.includes(`${'/'}dist${'/'}`) ? MIGRATIONS_DIR : fromSource;
+/** The repository's migrations/ folder, from source (src/…) or from the build (dist/src/…). */
+export function findMigrationsDir(): string {
+  let dir = import.meta.dirname;
+  for (let i = 0; i < 5; i++) {
+    const candidate = join(dir, 'migrations');
+    if (existsSync(candidate) && existsSync(join(dir, 'package.json'))) return candidate;
+    dir = resolve(dir, '..');
+  }
+  throw new Error(`migrations/ folder not found above ${import.meta.dirname}`);
 }
