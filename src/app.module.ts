@@ -7,6 +7,7 @@ import { AppConfigModule } from './config/app-config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import type { DatabaseEndpoints } from './database/database.tokens.js';
 import { HealthModule } from './health/health.module.js';
+import { AuthModule } from './modules/auth/auth.module.js';
 import { TenantModule } from './modules/tenant/tenant.module.js';
 
 export interface AppOptions {
@@ -24,6 +25,7 @@ export class AppModule {
         DatabaseModule.forRoot(options.database),
         HealthModule,
         TenantModule,
+        AuthModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ProblemFilter },

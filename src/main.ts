@@ -6,6 +6,8 @@ import { DatabaseSessions } from './database/database-sessions.js';
 import { seedDemoTenant } from './database/demo-seed.js';
 import { loadLocalSecrets } from './database/local-secrets.js';
 import { prepareDatabase } from './database/prepare-database.js';
+import { ensureDemoAdmin, ensurePlatformAdmin } from './modules/auth/auth-bootstrap.js';
+import { PasswordService } from './modules/auth/password.service.js';
 
 async function bootstrap() {
   const logger = new Logger('Bootstrap');
@@ -22,9 +24,13 @@ async function bootstrap() {
     throw err;
   }
 
+  const sessions = app.get(DatabaseSessions);
+  const passwords = app.get(PasswordService);
+  await ensurePlatformAdmin(config, sessions, passwords);
   if (config.seedDemo) {
-    const demo = await seedDemoTenant(app.get(DatabaseSessions));
+    const demo = await seedDemoTenant(sessions);
     if (demo.created) logger.log(`seeded the demo tenant (${demo.id})`);
+    await ensureDemoAdmin(demo.id, sessions, passwords);
   }
 
   let closing = false;
@@ -42,7 +48,10 @@ async function bootstrap() {
   await app.listen({ port: config.port, host: config.host });
   const base = `http://localhost:${config.port}`;
   logger.log(`listening on ${base} (${config.nodeEnv})`);
-  logger.log(`try: curl -s ${base}/health  and  curl -s -H 'X-Tenant-ID: demo' ${base}/v1/tenant`);
+  logger.log(
+    `try: curl -s -X POST ${base}/v1/auth/login -H 'X-Tenant-ID: demo' -H 'content-type: application/json' ` +
+      `-d '{"email":"admin@demo.local","password":"<printed above>"}'  (then GET ${base}/v1/tenant with the token)`,
+  );
 }
 
 bootstrap().catch((err) => {

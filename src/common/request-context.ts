@@ -10,6 +10,8 @@ export interface DbSession {
 
 export interface RequestState {
   requestId: string;
+  /** client address, for audit entries */
+  ip?: string;
   tenantId?: string;
   principal?: Principal;
   session?: DbSession;

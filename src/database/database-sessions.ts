@@ -45,7 +45,13 @@ export class DatabaseSessions {
     fn: () => Promise<T>,
   ): Promise<T> {
     const parent = requestContext.get();
-    const state: RequestState = { requestId: parent?.requestId ?? 'job', ...extra, session };
+    const state: RequestState = {
+      requestId: parent?.requestId ?? 'job',
+      ip: parent?.ip,
+      principal: parent?.principal,
+      ...extra,
+      session,
+    };
     try {
       const result = await requestContext.run(state, fn);
       await session.commit();

@@ -37,7 +37,7 @@ export class TenantContextInterceptor implements NestInterceptor {
       ctx.getClass(),
     ]);
     const principal = req.principal;
-    const state: RequestState = { requestId: String(req.id), principal };
+    const state: RequestState = { requestId: String(req.id), ip: req.ip, principal };
     if (!scope) return this.inContext(state, next);
 
     let session: TransactionSession;

@@ -1,0 +1,42 @@
+import { Injectable } from '@nestjs/common';
+import { requestContext } from '../../common/request-context.js';
+
+export interface PlatformAdminRow {
+  id: string;
+  email: string;
+  password_hash: string;
+  status: string;
+}
+
+@Injectable()
+export class PlatformAdminsRepository {
+  async findByEmail(email: string): Promise<PlatformAdminRow | undefined> {
+    const em = await requestContext.platformManager();
+    const rows = await em.query('SELECT * FROM platform_admins WHERE email = $1', [email.toLowerCase()]);
+    return rows[0];
+  }
+
+  async count(): Promise<number> {
+    const em = await requestContext.platformManager();
+    const [row] = await em.query('SELECT count(*)::int AS n FROM platform_admins');
+    return row.n;
+  }
+
+  async insert(email: string, passwordHash: string): Promise<PlatformAdminRow> {
+    const em = await requestContext.platformManager();
+    const rows = await em.query(
+      'INSERT INTO platform_admins (email, password_hash) VALUES ($1, $2) RETURNING *',
+      [email.toLowerCase(), passwordHash],
+    );
+    return rows[0];
+  }
+
+  async insertRefreshToken(t: { adminId: string; familyId: string; hash: string; expiresAt: Date }) {
+    const em = await requestContext.platformManager();
+    await em.query(
+      `INSERT INTO platform_refresh_tokens (admin_id, family_id, token_hash, expires_at)
+       VALUES ($1, $2, $3, $4)`,
+      [t.adminId, t.familyId, t.hash, t.expiresAt],
+    );
+  }
+}

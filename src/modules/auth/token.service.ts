@@ -1,0 +1,85 @@
+import { Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { UnauthorizedError } from '../../common/errors.js';
+import type { Principal } from '../../common/principal.js';
+import { AppConfig } from '../../config/app-config.js';
+
+const ALGORITHMS = ['HS256'] as const;
+
+interface AccessClaims {
+  sub: string;
+  jti: string;
+  scope: 'tenant' | 'platform';
+  role: string;
+  tid?: string;
+  sd?: string;
+}
+
+/** Signs and verifies access tokens; makes opaque refresh tokens and their hashes. */
+@Injectable()
+export class TokenService {
+  constructor(
+    private readonly jwt: JwtService,
+    private readonly config: AppConfig,
+  ) {}
+
+  get accessTtlSeconds(): number {
+    return this.config.jwt.accessTtlSeconds;
+  }
+
+  signAccess(p: Omit<Principal, 'tokenId'>): string {
+    const claims: AccessClaims = { sub: p.subject, jti: randomUUID(), scope: p.scope, role: p.role };
+    if (p.scope === 'tenant') {
+      claims.tid = p.tenantId;
+      claims.sd = p.subdomain;
+    }
+    return this.jwt.sign(claims, {
+      algorithm: ALGORITHMS[0],
+      secret: this.config.jwt.secret,
+      issuer: this.config.jwt.issuer,
+      audience: this.config.jwt.audience,
+      expiresIn: this.config.jwt.accessTtlSeconds,
+    });
+  }
+
+  /** Verifies signature, algorithm, iss, aud and exp; anything else is 401 unauthorized. */
+  verifyAccess(token: string): Principal {
+    let claims: AccessClaims & { exp?: number; iat?: number };
+    try {
+      claims = this.jwt.verify(token, {
+        algorithms: [...ALGORITHMS],
+        secret: this.config.jwt.secret,
+        issuer: this.config.jwt.issuer,
+        audience: this.config.jwt.audience,
+      });
+    } catch {
+      throw new UnauthorizedError('The access token is missing, malformed, expired or not signed by us.');
+    }
+    const valid =
+      typeof claims.sub === 'string' &&
+      typeof claims.jti === 'string' &&
+      typeof claims.exp === 'number' &&
+      typeof claims.role === 'string' &&
+      (claims.scope === 'platform' || (claims.scope === 'tenant' && typeof claims.tid === 'string'));
+    if (!valid) throw new UnauthorizedError('The access token lacks required claims.');
+    return {
+      scope: claims.scope,
+      subject: claims.sub,
+      tenantId: claims.scope === 'tenant' ? claims.tid : undefined,
+      subdomain: claims.scope === 'tenant' ? claims.sd : undefined,
+      role: claims.role,
+      tokenId: claims.jti,
+    };
+  }
+
+  /** A new opaque refresh token (256 random bits) and the hash that is stored. */
+  newRefreshToken(prefix = ''): { token: string; hash: string } {
+    const token = `${prefix}${randomBytes(32).toString('base64url')}`;
+    return { token, hash: this.hashRefreshToken(token) };
+  }
+
+  hashRefreshToken(token: string): string {
+    return createHash('sha256').update(token).digest('hex');
+  }
+}
