@@ -1,21 +1,38 @@
-import { Logger, type DynamicModule, type LoggerService } from '@nestjs/common';
+import helmet from '@fastify/helmet';
+import { type DynamicModule, type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger as PinoNestLogger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import { AppModule, type AppOptions } from './app.module.js';
+import { setupOpenApi } from './common/openapi.js';
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export interface CreateAppOptions extends AppOptions {
+  /** Nest's logger; default: pino (nestjs-pino). `false` silences Nest's own lines. */
   logger?: LoggerService | false;
   /** extra modules (the benchmark harness and tests add routes this way) */
   extraModules?: DynamicModule['imports'];
 }
 
+export interface RegisteredRoute {
+  method: string;
+  url: string;
+}
+
+const routesByApp = new WeakMap<NestFastifyApplication, RegisteredRoute[]>();
+
+/** Every route registered on the app's Fastify instance (method + URL template). */
+export function registeredRoutes(app: NestFastifyApplication): RegisteredRoute[] {
+  return routesByApp.get(app) ?? [];
+}
+
 /** Builds the Nest application on Fastify (not listening yet). */
 export async function createApp(options: CreateAppOptions): Promise<NestFastifyApplication> {
+  const { config } = options;
   const adapter = new FastifyAdapter({
-    bodyLimit: options.config.bodyLimitBytes,
+    bodyLimit: config.bodyLimitBytes,
     // Echo a sane incoming X-Request-Id, else make one.
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
       const incoming = req.headers['x-request-id'];
@@ -24,19 +41,48 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
     logger: false,
     return503OnClosing: true,
   });
-  adapter.getInstance().addHook('onRequest', (req, reply, done) => {
+  const fastify = adapter.getInstance();
+  const routes: RegisteredRoute[] = [];
+  fastify.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) routes.push({ method, url: r.url });
+  });
+  fastify.addHook('onRequest', (req, reply, done) => {
     void reply.header('X-Request-Id', req.id);
     done();
   });
   const root = AppModule.forRoot(options);
   root.imports = [...(root.imports ?? []), ...(options.extraModules ?? [])];
   const app = await NestFactory.create<NestFastifyApplication>(root, adapter, {
-    logger: options.logger ?? new Logger(),
-    bufferLogs: false,
+    logger: options.logger ?? false,
+    bufferLogs: options.logger === undefined,
     abortOnError: false,
   });
+  routesByApp.set(app, routes);
+  if (options.logger === undefined) app.useLogger(app.get(PinoNestLogger));
+
+  await app.register(helmet, {
+    // Swagger UI (/docs) loads only its own scripts and styles; its styles need inline style
+    // attributes. No upgrade-insecure-requests: the service is often reached over plain HTTP locally.
+    contentSecurityPolicy: {
+      useDefaults: true,
+      directives: { 'upgrade-insecure-requests': null, 'img-src': ["'self'", 'data:'] },
+    },
+    // answers are JSON for API clients on other origins; CORS decides who may read them
+    crossOriginResourcePolicy: { policy: 'cross-origin' },
+  });
+  if (config.corsOrigins.length > 0) {
+    app.enableCors({
+      origin: config.corsOrigins,
+      methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      allowedHeaders: ['Authorization', 'Content-Type', 'X-Tenant-ID', 'X-Request-Id', 'Idempotency-Key'],
+      exposedHeaders: ['X-Request-Id', 'X-Tenant-ID', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining'],
+      maxAge: 600,
+    });
+  }
+
   try {
     await app.init();
+    setupOpenApi(app);
   } catch (err) {
     // e.g. the start-up self-check refused: close the pools that were opened
     await app.close().catch(() => undefined);

@@ -1,6 +1,9 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import type { DestinationStream } from 'pino';
 import { ProblemFilter } from './common/problem.filter.js';
+import { RateLimitModule } from './common/rate-limit.module.js';
+import type { RateLimitStore } from './common/rate-limit.store.js';
 import { createValidationPipe } from './common/validation.js';
 import type { AppConfig } from './config/app-config.js';
 import { AppConfigModule } from './config/app-config.module.js';
@@ -9,10 +12,17 @@ import type { DatabaseEndpoints } from './database/database.tokens.js';
 import { HealthModule } from './health/health.module.js';
 import { AuthModule } from './modules/auth/auth.module.js';
 import { TenantModule } from './modules/tenant/tenant.module.js';
+import { DiagnosticsModule } from './observability/diagnostics.module.js';
+import { LoggingModule } from './observability/logging.module.js';
+import { MetricsModule } from './observability/metrics.module.js';
 
 export interface AppOptions {
   config: AppConfig;
   database: DatabaseEndpoints;
+  /** where pino writes (tests capture logs this way); default stdout, pretty in development */
+  logDestination?: DestinationStream;
+  /** a shared rate-limit store for several instances; default in memory */
+  rateLimitStore?: RateLimitStore;
 }
 
 @Module({})
@@ -22,10 +32,14 @@ export class AppModule {
       module: AppModule,
       imports: [
         AppConfigModule.forRoot(options.config),
+        LoggingModule.forRoot(options.config, options.logDestination),
         DatabaseModule.forRoot(options.database),
+        RateLimitModule.forRoot(options.rateLimitStore),
+        MetricsModule,
         HealthModule,
         TenantModule,
         AuthModule,
+        ...(options.config.diagnosticRoutes ? [DiagnosticsModule] : []),
       ],
       providers: [
         { provide: APP_FILTER, useClass: ProblemFilter },

@@ -50,12 +50,14 @@ export class ProblemFilter implements ExceptionFilter {
 export function sendProblem(req: FastifyRequest, reply: FastifyReply, err: unknown, logger: Logger) {
   const { problem, headers } = problemFor(err, req);
   if (problem.status >= 500) {
-    // The stack goes to the log only, tagged with the request id.
-    logger.error(
-      `request ${problem.requestId} ${req.method} ${req.url} failed` +
-        (sqlState(err) ? ` (SQLSTATE ${sqlState(err)})` : ''),
-      (err as Error)?.stack,
-    );
+    // The stack goes to the log only (pino's err serializer: type, message, stack), tagged with
+    // the request id; the answer carries neither.
+    logger.error({
+      msg: `request ${problem.requestId} ${req.method} ${req.routeOptions?.url ?? 'unmatched'} failed`,
+      requestId: problem.requestId,
+      err: err instanceof Error ? err : new Error(String(err)),
+      ...(sqlState(err) ? { sqlState: sqlState(err) } : {}),
+    });
   }
   if (reply.sent || reply.raw.headersSent) return;
   void reply

@@ -90,7 +90,31 @@ export class EnvDto {
 
   @IsOptional() @IsIn(['true', 'false'])
   SEED_DEMO?: string;
+
+  // Requests per tenant per RATE_LIMIT_WINDOW_MS, by tier; 0 turns the limit off for that tier.
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0)
+  RATE_LIMIT_FREE?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0)
+  RATE_LIMIT_PROFESSIONAL?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0)
+  RATE_LIMIT_ENTERPRISE?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1000)
+  RATE_LIMIT_WINDOW_MS?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0)
+  SHUTDOWN_TIMEOUT_MS?: number;
+
+  @IsOptional() @IsIn(['true', 'false'])
+  DB_PIPELINE?: string;
+
+  @IsOptional() @IsIn(['true', 'false'])
+  DIAGNOSTIC_ROUTES?: string;
 }
+
+export type Tier = 'free' | 'professional' | 'enterprise';
 
 export class ConfigError extends Error {}
 
@@ -126,6 +150,14 @@ export class AppConfig {
   readonly logLevel: string;
   readonly corsOrigins: string[];
   readonly seedDemo: boolean;
+  /** per-tenant request budget per window, by tier (0 = unlimited) */
+  readonly rateLimit: { windowMs: number; perTier: Record<Tier, number> };
+  /** how long SIGTERM waits for in-flight requests before cutting them */
+  readonly shutdownTimeoutMs: number;
+  /** pg pipeline mode on the runtime pools (BEGIN + set_config in one round trip) */
+  readonly dbPipeline: boolean;
+  /** test/diagnostic routes (GET /v1/diagnostics/sleep); off unless DIAGNOSTIC_ROUTES=true */
+  readonly diagnosticRoutes: boolean;
 
   constructor(env: EnvDto, devSecrets: DevSecrets) {
     this.nodeEnv = env.NODE_ENV ?? 'development';
@@ -176,6 +208,20 @@ export class AppConfig {
     this.logLevel = env.LOG_LEVEL ?? (this.nodeEnv === 'test' ? 'silent' : 'info');
     this.corsOrigins = env.CORS_ORIGINS ? env.CORS_ORIGINS.split(',').map((s) => s.trim()) : [];
     this.seedDemo = env.SEED_DEMO ? env.SEED_DEMO === 'true' : !production;
+    this.rateLimit = {
+      windowMs: env.RATE_LIMIT_WINDOW_MS ?? 60_000,
+      perTier: {
+        free: env.RATE_LIMIT_FREE ?? 600,
+        professional: env.RATE_LIMIT_PROFESSIONAL ?? 3_000,
+        enterprise: env.RATE_LIMIT_ENTERPRISE ?? 12_000,
+      },
+    };
+    this.shutdownTimeoutMs = env.SHUTDOWN_TIMEOUT_MS ?? 10_000;
+    this.dbPipeline = env.DB_PIPELINE ? env.DB_PIPELINE === 'true' : true;
+    this.diagnosticRoutes = env.DIAGNOSTIC_ROUTES === 'true';
+    if (production && this.diagnosticRoutes) {
+      throw new ConfigError('DIAGNOSTIC_ROUTES must not be enabled in production');
+    }
   }
 
   get isProduction(): boolean {

@@ -11,9 +11,8 @@ import {
 } from './database.tokens.js';
 import { assertRuntimeRoleIsSafe } from './self-check.js';
 
-function runtimeOptions(name: string, url: string, poolSize: number): DataSourceOptions {
+function runtimeOptions(name: string, url: string, poolSize: number, pipeline: boolean): DataSourceOptions {
   return {
-
     type: 'postgres',
     url,
     synchronize: false,
@@ -22,8 +21,9 @@ function runtimeOptions(name: string, url: string, poolSize: number): DataSource
     logging: false,
     extra: {
       max: poolSize,
-      // pipeline mode lets BEGIN and set_config share one round trip (db-session.ts)
-      pipeline: true,
+      // pipeline mode lets BEGIN and set_config share one round trip (db-session.ts); it works
+      // through PgBouncer in transaction mode (test/pgbouncer), DB_PIPELINE=false turns it off
+      pipeline,
       application_name: `tenancy-${name}`,
       idleTimeoutMillis: 30_000,
       connectionTimeoutMillis: 10_000,
@@ -51,13 +51,18 @@ export class DatabaseModule {
           name: TENANT_DATA_SOURCE,
           inject: [AppConfig],
           useFactory: (config: AppConfig) =>
-            runtimeOptions(TENANT_DATA_SOURCE, endpoints.tenantUrl, config.dbPoolSize),
+            runtimeOptions(TENANT_DATA_SOURCE, endpoints.tenantUrl, config.dbPoolSize, config.dbPipeline),
         }),
         TypeOrmModule.forRootAsync({
           name: PLATFORM_DATA_SOURCE,
           inject: [AppConfig],
           useFactory: (config: AppConfig) =>
-            runtimeOptions(PLATFORM_DATA_SOURCE, endpoints.platformUrl, Math.max(2, Math.ceil(config.dbPoolSize / 2))),
+            runtimeOptions(
+              PLATFORM_DATA_SOURCE,
+              endpoints.platformUrl,
+              Math.max(2, Math.ceil(config.dbPoolSize / 2)),
+              config.dbPipeline,
+            ),
         }),
       ],
       providers: [

@@ -1,7 +1,9 @@
 import { Controller, Get, HttpCode, ServiceUnavailableException } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { Public } from '../common/route-scope.js';
 import { DatabaseSessions } from '../database/database-sessions.js';
 
+@ApiTags('meta')
 @Public()
 @Controller('health')
 export class HealthController {
@@ -9,6 +11,8 @@ export class HealthController {
 
   /** The process is alive. */
   @Get()
+  @ApiOperation({ summary: 'Liveness: the process is alive' })
+  @ApiOkResponse({ schema: { type: 'object', properties: { status: { type: 'string', example: 'ok' } } } })
   live() {
     return { status: 'ok' };
   }
@@ -16,6 +20,17 @@ export class HealthController {
   /** Both runtime pools answer. Runs no tenant query: `SELECT 1` reads no table. */
   @Get('ready')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Readiness: both database pools answer' })
+  @ApiOkResponse({
+    schema: {
+      type: 'object',
+      properties: {
+        status: { type: 'string', example: 'ok' },
+        checks: { type: 'object', properties: { tenantPool: { type: 'string' }, platformPool: { type: 'string' } } },
+      },
+    },
+  })
+  @ApiServiceUnavailableResponse({ description: 'A database pool does not answer (problem+json, code service_unavailable)' })
   async ready() {
     const probe = (ds: { query(sql: string): Promise<unknown> }) =>
       Promise.race([

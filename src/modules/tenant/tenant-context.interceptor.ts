@@ -13,6 +13,7 @@ import { requestContext, type RequestState } from '../../common/request-context.
 import { ROUTE_SCOPE, type RouteScope } from '../../common/route-scope.js';
 import { DatabaseSessions } from '../../database/database-sessions.js';
 import type { TransactionSession } from '../../database/db-session.js';
+import { TenantRateLimiter } from './tenant-rate-limiter.service.js';
 import { TenantResolver } from './tenant-resolver.service.js';
 
 /**
@@ -26,6 +27,7 @@ export class TenantContextInterceptor implements NestInterceptor {
     private readonly reflector: Reflector,
     private readonly resolver: TenantResolver,
     private readonly sessions: DatabaseSessions,
+    private readonly rateLimiter: TenantRateLimiter,
   ) {}
 
   async intercept(ctx: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
@@ -53,6 +55,7 @@ export class TenantContextInterceptor implements NestInterceptor {
       req.tenant = tenant;
       state.tenantId = tenant.id;
       void reply.header('X-Tenant-ID', tenant.id);
+      await this.rateLimiter.admit(tenant, reply);
       session = this.sessions.tenantSession(tenant.id);
     } else {
       if (principal && principal.scope !== 'platform') {

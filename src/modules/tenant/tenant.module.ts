@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TenantContextInterceptor } from './tenant-context.interceptor.js';
+import { TenantRateLimiter } from './tenant-rate-limiter.service.js';
 import { TenantResolver } from './tenant-resolver.service.js';
 import { TenantController } from './tenant.controller.js';
 import { TenantRepository } from './tenant.repository.js';
@@ -12,6 +13,7 @@ import { TenantService } from './tenant.service.js';
     TenantRepository,
     TenantResolver,
     TenantService,
+    TenantRateLimiter,
     { provide: APP_INTERCEPTOR, useClass: TenantContextInterceptor },
   ],
   exports: [TenantResolver, TenantRepository],

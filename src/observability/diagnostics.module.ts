@@ -1,0 +1,35 @@
+import { Controller, Get, Module, Query } from '@nestjs/common';
+import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ValidationFailedError } from '../common/errors.js';
+import { requestContext } from '../common/request-context.js';
+import { Public, TenantRoute } from '../common/route-scope.js';
+
+/**
+ * Diagnostic routes, mounted only with DIAGNOSTIC_ROUTES=true (refused in production). The
+ * graceful-shutdown test uses /sleep to have a request in flight, holding a pooled connection
+ * inside a tenant transaction, when SIGTERM arrives.
+ */
+@ApiTags('diagnostics')
+@Public()
+@TenantRoute()
+@Controller('v1/diagnostics')
+class DiagnosticsController {
+  @Get('sleep')
+  @ApiOperation({ summary: 'Sleeps in the database (pg_sleep) inside a tenant transaction; diagnostics only' })
+  @ApiQuery({ name: 'seconds', required: false, description: '0–30, default 1' })
+  async sleep(@Query('seconds') raw?: string) {
+    const seconds = raw === undefined ? 1 : Number(raw);
+    if (!Number.isFinite(seconds) || seconds < 0 || seconds > 30) {
+      throw new ValidationFailedError([{ field: 'seconds', message: 'seconds must be a number from 0 to 30' }]);
+    }
+    const em = await requestContext.tenantManager();
+    const [row] = await em.query(
+      "SELECT pg_sleep($1), current_setting('app.current_tenant_id', true) AS tenant_id",
+      [seconds],
+    );
+    return { slept: seconds, tenantId: row.tenant_id };
+  }
+}
+
+@Module({ controllers: [DiagnosticsController] })
+export class DiagnosticsModule {}

@@ -1,0 +1,39 @@
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import '../common/fastify-request.js';
+
+export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
+
+/**
+ * Writes one JSON line per request when the response is done: request id, tenant, user, method,
+ * route template, status and duration. Never the body, never a header.
+ */
+@Injectable()
+export class RequestLogHook implements OnModuleInit {
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onModuleInit() {
+    const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
+    fastify.addHook('onResponse', (req, reply, done) => {
+      const status = reply.statusCode;
+      const line = {
+        requestId: String(req.id),
+        tenantId: req.tenant?.id,
+        userId: req.principal?.subject,
+        scope: req.principal?.scope,
+        method: req.method,
+        route: req.routeOptions.url ?? 'unmatched',
+        status,
+        durationMs: Math.round(reply.elapsedTime * 10) / 10,
+      };
+      if (status >= 500) this.logger.error(line, 'request failed');
+      else this.logger.info(line, 'request completed');
+      done();
+    });
+  }
+}
