@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { IncomingMessage } from 'node:http';
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import type { AppConfig } from '../config/app-config.js';
@@ -26,7 +27,7 @@ export const REDACTED = '[redacted]';
 export function loggerOptions(config: AppConfig, pretty: boolean): LoggerOptions {
   return {
     level: config.logLevel,
-    base: { service: 'tenancy-service' },
+    base: { service: 'tenancy-service', pid: process.pid, hostname: hostname() },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
     redact: { paths: REDACT_PATHS, censor: REDACTED },
