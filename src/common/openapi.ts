@@ -228,16 +228,14 @@ export function setupOpenApi(app: NestFastifyApplication): void {
   let json: string | undefined;
   const dir = swaggerUiDir();
   const assets = new Map(
-    Object.entries(UI_ASSETS).map(([name, type]) => [name, { type, body: readFileSync(join(dir, name)) }]),
+    Object.entries(UI_ASSETS).map(([name, type]) => [name, { type, body: readFileSync(join(dir, name)) as Buffer | string }]),
   );
+  assets.set('swagger-ui-init.js', { type: 'application/javascript; charset=utf-8', body: INIT_JS });
   fastify.get('/docs/openapi.json', async (_req, reply) => {
     json ??= JSON.stringify(buildOpenApiDocument(app));
     return reply.type('application/json; charset=utf-8').send(json);
   });
   fastify.get('/docs', async (_req, reply) => reply.type('text/html; charset=utf-8').send(HTML));
-  fastify.get('/docs/swagger-ui-init.js', async (_req, reply) =>
-    reply.type('application/javascript; charset=utf-8').send(INIT_JS),
-  );
   fastify.get<{ Params: { asset: string } }>('/docs/:asset', async (req, reply) => {
     const asset = assets.get(req.params.asset);
     if (!asset) return reply.callNotFound();
