@@ -70,8 +70,8 @@ export class ProvisioningRepository {
     const em = await requestContext.platformManager();
     await em.query(
       `INSERT INTO audit_logs (tenant_id, actor_id, action, target_type, target_id, request_id, ip, detail)
-       VALUES ($1, NULL, $2, 'tenant', $1::text, $3, $4, $5)`,
-      [tenantId, action, state?.requestId ?? null, state?.ip ?? null, JSON.stringify(detail)],
+       VALUES ($1, NULL, $2, 'tenant', $6, $3, $4, $5)`,
+      [tenantId, action, state?.requestId ?? null, state?.ip ?? null, JSON.stringify(detail), tenantId],
     );
   }
 }
