@@ -16,11 +16,12 @@ export interface TenantTable {
  */
 @Injectable()
 export class PurgeRepository {
-  async due(limit: number): Promise<string[]> {
+  async due(limit: number, only?: string[]): Promise<string[]> {
     const em = await requestContext.platformManager();
     const rows = await em.query(
-      `SELECT id FROM tenants WHERE status = 'deleted' AND purge_after <= now() ORDER BY purge_after LIMIT $1`,
-      [limit],
+      `SELECT id FROM tenants WHERE status = 'deleted' AND purge_after <= now()
+          AND ($2::uuid[] IS NULL OR id = ANY($2)) ORDER BY purge_after LIMIT $1`,
+      [limit, only ?? null],
     );
     return rows.map((r: { id: string }) => r.id);
   }

@@ -37,6 +37,7 @@ export class PurgeService implements OnApplicationBootstrap, OnApplicationShutdo
     const seconds = this.config.purgeIntervalSeconds;
     if (seconds <= 0) return;
     this.timer = setInterval(() => {
+      if (this.running) return; // the previous run is still going
       this.purgeDue().then(
         (r) => r.purged.length && this.logger.log(`purged ${r.purged.length} tenant(s)`),
         (err) => this.logger.error(`purge run failed: ${(err as Error).message}`),
@@ -50,15 +51,20 @@ export class PurgeService implements OnApplicationBootstrap, OnApplicationShutdo
     await this.running?.catch(() => undefined);
   }
 
-  /** Purges every tenant that is due; one run at a time per process. */
-  purgeDue(): Promise<PurgeReport> {
-    this.running ??= this.run().finally(() => (this.running = undefined));
-    return this.running;
+  /**
+   * Purges every tenant that is due (or, with `only`, those of the listed that are due); one
+   * run at a time per process.
+   */
+  async purgeDue(opts: { only?: string[] } = {}): Promise<PurgeReport> {
+    while (this.running) await this.running.catch(() => undefined);
+    const run = this.run(opts.only);
+    this.running = run.finally(() => (this.running = undefined));
+    return run;
   }
 
-  private async run(): Promise<PurgeReport> {
+  private async run(only?: string[]): Promise<PurgeReport> {
     const report: PurgeReport = { purged: [], failed: [] };
-    const due = await this.sessions.runAsPlatform('tenants:purge', () => this.repository.due(1000));
+    const due = await this.sessions.runAsPlatform('tenants:purge', () => this.repository.due(1000, only));
     for (const id of due) {
       try {
         const rows = await this.purgeOne(id);
