@@ -145,6 +145,16 @@ describe('platform admin: tenant registry and provisioning', () => {
       await create(body, 'x'.repeat(256)).expect(400);
     });
 
+    it('concurrent retries with one Idempotency-Key: one creation, the others replay it', async () => {
+      const body = newBody();
+      const key = `idem-race-${body.subdomain}`;
+      const results = await Promise.all(Array.from({ length: 5 }, () => create(body, key)));
+      expect(results.map((r) => r.status)).toEqual([201, 201, 201, 201, 201]);
+      expect(results.filter((r) => r.headers['idempotent-replayed'] === 'true')).toHaveLength(4);
+      expect(new Set(results.map((r) => r.body.tenant.id)).size).toBe(1);
+      expect(await countTenants(body.subdomain)).toBe(1);
+    });
+
     it('20 concurrent calls for one subdomain: exactly one 201, the rest 409, one tenant row', async () => {
       const subdomain = uniqueSubdomain('race');
       const results = await Promise.all(
