@@ -153,3 +153,13 @@ export function benchDataDir(): string {
   chmodSync(dir, 0o755);
   return dir;
 }
+
+/**
+ * A pg pool for the harness. Idle clients that the server drops (at the end of the run, when
+ * Postgres stops) must not crash the process with an unhandled 'error' event.
+ */
+export function benchPool(config: pg.PoolConfig & { pipeline?: boolean }): pg.Pool {
+  const pool = new pg.Pool(config);
+  pool.on('error', () => undefined);
+  return pool;
+}

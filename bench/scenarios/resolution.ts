@@ -1,4 +1,4 @@
-import pg from 'pg';
+import { benchPool } from '../lib/database.js';
 import { performance } from 'node:perf_hooks';
 import { TenantResolver, type TenantSources } from '../../src/modules/tenant/tenant-resolver.service.js';
 import type { TenantRepository } from '../../src/modules/tenant/tenant.repository.js';
@@ -21,7 +21,7 @@ export const resolution: Scenario = {
   async run(ctx) {
     const tenants = (await ctx.tenants()).slice(0, 1_000);
     const db = ctx.cluster.main;
-    const pool = new pg.Pool({ connectionString: db.tenantUrl, max: 4 });
+    const pool = benchPool({ connectionString: db.tenantUrl, max: 4 });
     try {
       // The real lookup SQL of TenantRepository.resolve, on the tenant runtime role.
       let dbLookups = 0;
