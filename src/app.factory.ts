@@ -35,6 +35,12 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
     bufferLogs: false,
     abortOnError: false,
   });
-  await app.init();
+  try {
+    await app.init();
+  } catch (err) {
+    // e.g. the start-up self-check refused: close the pools that were opened
+    await app.close().catch(() => undefined);
+    throw err;
+  }
   return app;
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config.js';
-import { isUuid, normaliseSubdomain, subdomainFromHost, subdomainProblem } from './subdomain.js';
+import { isUuid, normaliseSubdomain, RESERVED_SUBDOMAINS, subdomainFromHost, subdomainProblem } from './subdomain.js';
 import { TenantCache, type ResolvedTenant } from './tenant-cache.js';
 import {
   TenantMismatchError,
@@ -39,8 +39,9 @@ export class TenantResolver {
     if (sources.tokenTenantId) keys.push(sources.tokenTenantId);
     const header = sources.header?.trim();
     if (header) keys.push(header);
+    // A reserved host (api.<base>, www.<base>) is where the API itself is served: not a tenant.
     const hostSub = subdomainFromHost(sources.host, this.config.baseDomain);
-    if (hostSub) keys.push(hostSub);
+    if (hostSub && !RESERVED_SUBDOMAINS.has(hostSub)) keys.push(hostSub);
     if (keys.length === 0) throw new TenantRequiredError();
 
     let resolved: ResolvedTenant | undefined;

@@ -1,0 +1,71 @@
+import { Controller, Get, Module, Param, Post } from '@nestjs/common';
+import type pg from 'pg';
+import type { DataSource } from 'typeorm';
+import { requestContext } from '../../src/common/request-context.js';
+import { Public, TenantRoute } from '../../src/common/route-scope.js';
+
+/** What the tenant pool's pg.Pool says about its connections. */
+export function poolStats(ds: DataSource): { total: number; idle: number; waiting: number } {
+  const pool = (ds.driver as unknown as { master?: pg.Pool }).master;
+  return { total: pool?.totalCount ?? 0, idle: pool?.idleCount ?? 0, waiting: pool?.waitingCount ?? 0 };
+}
+
+const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
+
+/**
+ * Test-only tenant routes (public, so they exercise tenant resolution and the interceptor
+ * without tokens). Mounted through createTestApp({ extraModules: [ProbeModule] }).
+ */
+@Public()
+@TenantRoute()
+@Controller('probe')
+class ProbeController {
+  /** The tenant set on the connection and everything of other tables the session can see. */
+  @Get('whoami')
+  async whoami() {
+    const em = await requestContext.tenantManager();
+    const [row] = await em.query(`SELECT current_setting('app.current_tenant_id', true) AS setting,
+      ARRAY(SELECT id::text FROM tenants) AS tenants,
+      ARRAY(SELECT DISTINCT tenant_id::text FROM audit_logs) AS audit_tenants`);
+    return { contextTenant: requestContext.get()?.tenantId, ...row };
+  }
+
+  @Get('no-db')
+  noDb() {
+    return { ok: true };
+  }
+
+  /** Writes an audit entry (marker) and succeeds. */
+  @Post('write/:marker')
+  async write(@Param('marker') marker: string) {
+    await this.insert(marker);
+    return { ok: true };
+  }
+
+  /** Writes an audit entry, then fails: the write must be rolled back. */
+  @Post('write-then-fail/:marker')
+  async writeThenFail(@Param('marker') marker: string) {
+    await this.insert(marker);
+    throw new Error('deliberate failure after a write');
+  }
+
+  /** Writes, then waits so the client can hang up, then queries again. */
+  @Post('slow/:marker')
+  async slow(@Param('marker') marker: string) {
+    await this.insert(marker);
+    await sleep(800);
+    await this.insert(`${marker}-after`);
+    return { ok: true };
+  }
+
+  private async insert(marker: string) {
+    const em = await requestContext.tenantManager();
+    await em.query(
+      `INSERT INTO audit_logs (tenant_id, action, target_id) VALUES (app.current_tenant_id(), 'probe.write', $1)`,
+      [marker],
+    );
+  }
+}
+
+@Module({ controllers: [ProbeController] })
+export class ProbeModule {}

@@ -1,0 +1,145 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
+import { DatabaseSessions } from '../../src/database/database-sessions.js';
+import { createTestApp } from '../helpers/create-app.js';
+import { asTenant, catalog } from '../helpers/db.js';
+import { createTenant, type TestTenant } from '../helpers/factories.js';
+import { poolStats, ProbeModule } from '../helpers/probe.module.js';
+
+async function markerCount(tenantId: string, marker: string): Promise<number> {
+  return asTenant(tenantId, async (sql) => {
+    const { rows } = await sql.query('SELECT count(*)::int AS n FROM audit_logs WHERE target_id LIKE $1', [`${marker}%`]);
+    return rows[0].n;
+  });
+}
+
+async function waitFor(check: () => Promise<boolean>, ms = 5_000): Promise<boolean> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (await check()) return true;
+    await new Promise((ok) => setTimeout(ok, 25));
+  }
+  return check();
+}
+
+describe('the tenant-context interceptor', () => {
+  let app: NestFastifyApplication;
+  let tenant: TestTenant;
+
+  beforeAll(async () => {
+    app = await createTestApp({ extraModules: [ProbeModule] });
+    tenant = await createTenant();
+  });
+  afterAll(() => app.close());
+
+  it('commits the work of a successful request', async () => {
+    const marker = randomUUID();
+    await request(app.getHttpServer()).post(`/probe/write/${marker}`).set('X-Tenant-ID', tenant.id).expect(201);
+    expect(await markerCount(tenant.id, marker)).toBe(1);
+  });
+
+  it('rolls back on a thrown error and answers a bare 500 problem', async () => {
+    const marker = randomUUID();
+    const res = await request(app.getHttpServer())
+      .post(`/probe/write-then-fail/${marker}`).set('X-Tenant-ID', tenant.id).expect(500);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.body).toEqual({
+      type: 'about:blank', title: 'Internal Server Error', status: 500, code: 'internal_error',
+      instance: `/probe/write-then-fail/${marker}`, requestId: expect.any(String),
+    });
+    expect(JSON.stringify(res.body)).not.toMatch(/deliberate|stack|INSERT/i);
+    expect(await markerCount(tenant.id, marker)).toBe(0);
+  });
+
+  it('opens no connection for a request that never queries', async () => {
+    const ds = app.get(DatabaseSessions).tenantDataSource;
+    // warm the resolution cache, then count pool checkouts
+    await request(app.getHttpServer()).get('/probe/no-db').set('X-Tenant-ID', tenant.id).expect(200);
+    const pool = (ds.driver as unknown as { master: import('pg').Pool }).master;
+    let checkouts = 0;
+    const onAcquire = () => checkouts++;
+    pool.on('acquire', onAcquire);
+    try {
+      for (let i = 0; i < 20; i++) {
+        await request(app.getHttpServer()).get('/probe/no-db').set('X-Tenant-ID', tenant.id).expect(200);
+      }
+      await request(app.getHttpServer()).get('/probe/whoami').set('X-Tenant-ID', tenant.id).expect(200);
+    } finally {
+      pool.off('acquire', onAcquire);
+    }
+    expect(checkouts).toBe(1); // only the request that queried
+  });
+
+  it('rolls back and releases the connection when the client disconnects mid-request', async () => {
+    const ds = app.get(DatabaseSessions).tenantDataSource;
+    const server = app.getHttpServer();
+    if (!server.listening) await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    const { port } = server.address() as AddressInfo;
+    const marker = randomUUID();
+    await new Promise<void>((ok) => {
+      const req = httpRequest({ port, host: '127.0.0.1', method: 'POST', path: `/probe/slow/${marker}`, headers: { 'X-Tenant-ID': tenant.id } });
+      req.on('error', () => ok());
+      req.end();
+      // hang up once the handler has written and is waiting
+      setTimeout(() => { req.destroy(); ok(); }, 300);
+    });
+    const released = await waitFor(async () => {
+      const s = poolStats(ds);
+      return s.total === s.idle;
+    });
+    expect(released).toBe(true);
+    // neither the first write nor anything after the hang-up survives
+    await new Promise((ok) => setTimeout(ok, 900));
+    expect(await markerCount(tenant.id, marker)).toBe(0);
+    const idleInTx = await catalog(async (sql) => (await sql.query(
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'tenancy-tenant' AND state LIKE 'idle in transaction%'`,
+    )).rows[0].n);
+    expect(idleInTx).toBe(0);
+  });
+
+  it('a released connection carries no tenant into the next checkout', async () => {
+    await request(app.getHttpServer()).get('/probe/whoami').set('X-Tenant-ID', tenant.id).expect(200);
+    const ds = app.get(DatabaseSessions).tenantDataSource;
+    const [row] = await ds.query(`SELECT current_setting('app.current_tenant_id', true) AS v, (SELECT count(*)::int FROM tenants) AS n`);
+    expect(row).toEqual({ v: '', n: 0 });
+  });
+});
+
+describe('one pooled connection, many tenants', () => {
+  it('serves 200 interleaved requests from 20 tenants with zero wrong rows', async () => {
+    const app = await createTestApp({ env: { DB_POOL_SIZE: '1' }, extraModules: [ProbeModule] });
+    try {
+      const tenants = await Promise.all(Array.from({ length: 20 }, () => createTenant()));
+      // give every tenant a row of its own in a tenant table
+      for (const t of tenants) {
+        await request(app.getHttpServer()).post(`/probe/write/seed-${t.id}`).set('X-Tenant-ID', t.id).expect(201);
+      }
+      const order = Array.from({ length: 200 }, (_, i) => tenants[(i * 7) % tenants.length]);
+      let checks = 0;
+      let wrong = 0;
+      const answers = await Promise.all(
+        order.map((t, i) =>
+          request(app.getHttpServer())
+            .get('/probe/whoami')
+            .set(i % 2 ? 'X-Tenant-ID' : 'Host', i % 2 ? t.id : `${t.subdomain}.localtest.me`)
+            .then((res) => ({ t, res })),
+        ),
+      );
+      for (const { t, res } of answers) {
+        expect(res.status).toBe(200);
+        const seen: string[] = [res.body.setting, res.body.contextTenant, ...res.body.tenants, ...res.body.audit_tenants];
+        checks += seen.length;
+        wrong += seen.filter((id) => id !== t.id).length;
+      }
+      console.log(`[pool=1] 200 requests from 20 tenants: ${checks} tenant ids checked, ${wrong} wrong`);
+      expect(poolStats(app.get(DatabaseSessions).tenantDataSource).total).toBe(1);
+      expect(checks).toBeGreaterThanOrEqual(800);
+      expect(wrong).toBe(0);
+    } finally {
+      await app.close();
+    }
+  });
+});
