@@ -10,7 +10,7 @@ import { startApp, type AppProcess } from './lib/app-process.js';
 import { benchDataDir, startCluster, type BenchDatabase } from './lib/database.js';
 import { machineInfo } from './lib/machine.js';
 import { writeReport, type BenchReport } from './lib/report.js';
-import { seedTenants, type SeededTenant } from './lib/seed.js';
+import { resourceDataset } from './lib/resources-data.js';
 import { tokenSigner } from './lib/tokens.js';
 import {
   NotRunError,
@@ -96,12 +96,7 @@ async function main() {
       return memo.get(key) as Promise<T>;
     },
     tenants() {
-      return ctx.memo<SeededTenant[]>('main-tenants', async () => {
-        const t0 = Date.now();
-        const tenants = await seedTenants(cluster.main, { count: opts.tenants, prefix: 'bench' });
-        log(`seeded ${tenants.length} tenants with one user each in ${Date.now() - t0} ms`);
-        return tenants;
-      });
+      return resourceDataset(ctx).then((d) => d.tenants);
     },
     mainApp() {
       return ctx.memo('main-app', () => ctx.startApp(cluster.main, { baseline: true }));
@@ -136,6 +131,7 @@ async function main() {
         results.push({
           ...base,
           status: out.status ?? 'measured',
+          reason: out.reason,
           summary: out.summary,
           comparisons: out.comparisons ?? [],
           metrics: out.metrics ?? {},

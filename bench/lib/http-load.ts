@@ -9,6 +9,8 @@ export interface LoadOptions {
   /** concurrent connections */
   connections: number;
   durationSec: number;
+  /** stop after this many requests instead of after durationSec */
+  amount?: number;
   /** per-request setup (e.g. a different tenant's token each time) */
   setupRequest?: (req: { path: string; headers: Record<string, string> }) => {
     path: string;
@@ -26,7 +28,7 @@ export async function httpLoad(opts: LoadOptions): Promise<Sample> {
   const result: AutocannonResult = await autocannon({
     url: opts.baseUrl + opts.path,
     connections: opts.connections,
-    duration: opts.durationSec,
+    ...(opts.amount ? { amount: opts.amount } : { duration: opts.durationSec }),
     headers: opts.headers,
     timeout: 10,
     ...(opts.setupRequest

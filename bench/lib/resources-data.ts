@@ -1,11 +1,15 @@
 import type { BenchDatabase } from './database.js';
 import { withClient } from './database.js';
-import { platformTx, tableExists } from './seed.js';
+import { platformTx, seedTenants, seedUsers, tableExists, type SeededTenant } from './seed.js';
 import type { BenchContext } from './types.js';
 
 export interface ResourceDataset {
   /** where the table came from */
   source: 'migrations' | 'harness fallback';
+  /** which generator filled it */
+  generator: 'bench/seed-sharing.ts' | 'harness (private resources only)';
+  tenants: SeededTenant[];
+  sharing?: { global: number; selective: number; shares: number; platformTenantIds: string[] };
   total: number;
   /** sampled tenants with some of their resource ids (for lookups) */
   sample: { tenantId: string; ids: string[] }[];
@@ -48,7 +52,9 @@ const KNOWN = new Set(['tenant_id', 'id', 'kind', 'name', 'content', 'sharing_mo
 export function resourceDataset(ctx: BenchContext): Promise<ResourceDataset> {
   return ctx.memo('resources', async () => {
     const db = ctx.cluster.main;
-    const tenants = await ctx.tenants();
+    const viaSharing = await sharingSeed(ctx);
+    if (viaSharing) return viaSharing;
+    const tenants = await seedTenants(db, { count: ctx.opts.tenants, prefix: 'bench' });
     let source: ResourceDataset['source'] = 'migrations';
     if (!(await tableExists(db, 'resources'))) {
       source = 'harness fallback';
@@ -91,8 +97,62 @@ export function resourceDataset(ctx: BenchContext): Promise<ResourceDataset> {
       );
       return r.rows;
     });
-    return { source, total, sample: rows.map((r) => ({ tenantId: r.tenant_id, ids: r.ids })) };
+    return {
+      source,
+      generator: 'harness (private resources only)' as const,
+      tenants,
+      total,
+      sample: rows.map((r) => ({ tenantId: r.tenant_id, ids: r.ids })),
+    };
   });
+}
+
+/** The sharing work's own generator (bench/seed-sharing.ts), once it is on main. */
+async function sharingSeed(ctx: BenchContext): Promise<ResourceDataset | undefined> {
+  const db = ctx.cluster.main;
+  if (!(await tableExists(db, 'resources')) || !(await tableExists(db, 'resource_shares'))) return undefined;
+  let mod: { seedSharing?: (c: unknown, o: Record<string, unknown>) => Promise<any> };
+  try {
+    const path = '../seed-sharing.js'; // not a static import: it lands with the sharing work
+    mod = await import(path);
+  } catch {
+    return undefined;
+  }
+  if (typeof mod.seedSharing !== 'function') return undefined;
+  const t0 = Date.now();
+  const quick = ctx.opts.quick;
+  const result = await withClient(db.adminUrl, (c) =>
+    mod.seedSharing!(c, {
+      tenants: ctx.opts.tenants,
+      resources: ctx.opts.tenants * ctx.opts.resourcesPerTenant,
+      global: quick ? 200 : 1_000,
+      shares: quick ? 10_000 : 50_000,
+      prefix: 'bench',
+      analyze: true,
+    }),
+  );
+  const ids: string[] = result.tenantIds;
+  const users = await seedUsers(db, ids);
+  const tenants: SeededTenant[] = ids.map((id, n) => ({ id, subdomain: `bench-${n}`, userId: users.get(id)! }));
+  ctx.log(`seed-sharing: ${JSON.stringify(result.counts)} in ${result.ms} ms (+ users, ${Date.now() - t0} ms in all)`);
+  // Tenants that own private resources only and are no platform tenants: the "small tenant".
+  const picked = ids.slice(result.platformTenantIds.length).sort(() => Math.random() - 0.5).slice(0, 500);
+  const rows = await withClient(db.adminUrl, async (c) => {
+    const r = await c.query<{ tenant_id: string; ids: string[] }>(
+      `SELECT t AS tenant_id, (SELECT array_agg(id) FROM (SELECT id FROM resources r WHERE r.tenant_id = t ORDER BY random() LIMIT 10) s) AS ids
+         FROM unnest($1::uuid[]) t`,
+      [picked],
+    );
+    return r.rows;
+  });
+  return {
+    source: 'migrations',
+    generator: 'bench/seed-sharing.ts',
+    tenants,
+    total: result.counts.resources,
+    sharing: { ...result.counts, platformTenantIds: result.platformTenantIds },
+    sample: rows.map((r) => ({ tenantId: r.tenant_id, ids: r.ids })),
+  };
 }
 
 async function describe(db: BenchDatabase) {

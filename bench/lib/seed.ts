@@ -76,6 +76,26 @@ export async function seedTenants(
   return out;
 }
 
+/** One member user for each tenant id (committed as the platform role); tenant id → user id. */
+export async function seedUsers(db: BenchDatabase, tenantIds: string[]): Promise<Map<string, string>> {
+  const hash = await sharedHash();
+  const out = new Map<string, string>();
+  for (let i = 0; i < tenantIds.length; i += 5_000) {
+    const rows = await platformTx(db, async (c) =>
+      (
+        await c.query<{ tenant_id: string; id: string }>(
+          `INSERT INTO users (tenant_id, email, password_hash, role, status)
+           SELECT id, 'member@bench.test', $2, 'member', 'active' FROM unnest($1::uuid[]) id
+           RETURNING tenant_id, id`,
+          [tenantIds.slice(i, i + 5_000), hash],
+        )
+      ).rows,
+    );
+    for (const r of rows) out.set(r.tenant_id, r.id);
+  }
+  return out;
+}
+
 /** Whether a table exists in the database's public schema. */
 export async function tableExists(db: BenchDatabase, table: string): Promise<boolean> {
   return withClient(db.adminUrl, async (c) => {

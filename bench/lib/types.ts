@@ -82,6 +82,8 @@ export interface BenchContext {
 
 export interface ScenarioOutput {
   status?: ScenarioStatus;
+  /** why, for "not run" */
+  reason?: string;
   summary: string;
   comparisons?: Comparison[];
   metrics?: Record<string, number | string>;
