@@ -35,7 +35,7 @@ function parseArgs(argv: string[]): BenchOptions {
   return {
     quick,
     rounds: quick ? 3 : 7,
-    legSec: quick ? 1.5 : 5,
+    legSec: quick ? 1 : 5,
     connections: 16,
     dbWorkers: 16,
     tenants: quick ? 2_000 : 10_000,
