@@ -11,6 +11,8 @@ import { DatabaseModule } from './database/database.module.js';
 import type { DatabaseEndpoints } from './database/database.tokens.js';
 import { HealthModule } from './health/health.module.js';
 import { AuthModule } from './modules/auth/auth.module.js';
+import { ProvisioningModule } from './modules/provisioning/provisioning.module.js';
+import { RegistryModule } from './modules/registry/registry.module.js';
 import { TenantModule } from './modules/tenant/tenant.module.js';
 import { DiagnosticsModule } from './observability/diagnostics.module.js';
 import { LoggingModule } from './observability/logging.module.js';
@@ -39,6 +41,8 @@ export class AppModule {
         HealthModule,
         TenantModule,
         AuthModule,
+        RegistryModule,
+        ProvisioningModule,
         ...(options.config.diagnosticRoutes ? [DiagnosticsModule] : []),
       ],
       providers: [

@@ -61,6 +61,10 @@ export class EnvDto {
   @IsOptional() @Transform(emptyToUndefined) @IsString()
   ENCRYPTION_KEY?: string;
 
+  /** Retired keys (comma-separated base64) still accepted for decryption during a rotation. */
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  ENCRYPTION_KEY_PREVIOUS?: string;
+
   @IsOptional() @IsString()
   BASE_DOMAIN?: string;
 
@@ -81,6 +85,10 @@ export class EnvDto {
 
   @IsOptional() @Transform(toInt) @IsInt() @Min(1)
   TENANT_PURGE_AFTER_DAYS?: number;
+
+  /** How often the in-service purge job runs; 0 turns it off (default: hourly, off in tests). */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0)
+  TENANT_PURGE_INTERVAL_SECONDS?: number;
 
   @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL?: string;
@@ -142,11 +150,14 @@ export class AppConfig {
     refreshTtlSeconds: number;
   };
   readonly encryptionKey: Buffer;
+  /** Retired keys, accepted for decryption only (ENCRYPTION_KEY_PREVIOUS), newest first. */
+  readonly encryptionKeysPrevious: Buffer[];
   readonly baseDomain: string;
   readonly platformAdmin?: { email: string; password?: string };
   readonly tenantCache: { ttlMs: number; max: number };
   readonly bodyLimitBytes: number;
   readonly purgeAfterDays: number;
+  readonly purgeIntervalSeconds: number;
   readonly logLevel: string;
   readonly corsOrigins: string[];
   readonly seedDemo: boolean;
@@ -193,6 +204,17 @@ export class AppConfig {
       throw new ConfigError('ENCRYPTION_KEY must be 32 bytes encoded as base64');
     }
     this.encryptionKey = key;
+    this.encryptionKeysPrevious = (env.ENCRYPTION_KEY_PREVIOUS ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .map((encoded) => {
+        const previous = Buffer.from(encoded, 'base64');
+        if (previous.length !== 32) {
+          throw new ConfigError('ENCRYPTION_KEY_PREVIOUS must list 32-byte keys encoded as base64');
+        }
+        return previous;
+      });
     this.baseDomain = (env.BASE_DOMAIN ?? 'localtest.me').toLowerCase();
     this.platformAdmin = env.PLATFORM_ADMIN_EMAIL
       ? { email: env.PLATFORM_ADMIN_EMAIL.toLowerCase(), password: env.PLATFORM_ADMIN_PASSWORD }
@@ -205,6 +227,7 @@ export class AppConfig {
     };
     this.bodyLimitBytes = env.BODY_LIMIT_BYTES ?? 1024 * 1024;
     this.purgeAfterDays = env.TENANT_PURGE_AFTER_DAYS ?? 30;
+    this.purgeIntervalSeconds = env.TENANT_PURGE_INTERVAL_SECONDS ?? (this.nodeEnv === 'test' ? 0 : 3600);
     this.logLevel = env.LOG_LEVEL ?? (this.nodeEnv === 'test' ? 'silent' : 'info');
     this.corsOrigins = env.CORS_ORIGINS ? env.CORS_ORIGINS.split(',').map((s) => s.trim()) : [];
     this.seedDemo = env.SEED_DEMO ? env.SEED_DEMO === 'true' : !production;

@@ -6,7 +6,7 @@ import type { DatabaseSessions } from '../../database/database-sessions.js';
 import type { PasswordService } from './password.service.js';
 
 const logger = new Logger('AuthBootstrap');
-const generated = () => randomBytes(12).toString('base64url');
+const generated = () => randomBytes(12).toString('hex');
 
 /**
  * Creates the first platform admin (PLATFORM_ADMIN_EMAIL / PLATFORM_ADMIN_PASSWORD) when none

@@ -1,0 +1,40 @@
+// Child-process entry of the benchmark: the real app (createApp) in production mode on
+// loopback, plus the harness-only routes of bench-routes.ts. Not part of the service.
+import 'reflect-metadata';
+import { ConsoleLogger } from '@nestjs/common';
+import { createApp } from '../../src/app.factory.js';
+import { loadConfig } from '../../src/config/app-config.js';
+import { BenchRoutesModule } from './bench-routes.js';
+
+async function main() {
+  const config = loadConfig(process.env);
+  if (!config.isProduction) throw new Error('the benchmark runs the app with NODE_ENV=production');
+  const app = await createApp({
+    config,
+    database: {
+      ownerUrl: config.databaseUrl!,
+      tenantUrl: config.appDatabaseUrl!,
+      platformUrl: config.platformDatabaseUrl!,
+    },
+    logger: new ConsoleLogger({ logLevels: ['error', 'warn'] }),
+    extraModules: [
+      BenchRoutesModule.forRoot({
+        baselineUrl: process.env.BENCH_BASELINE_URL || undefined,
+        poolSize: config.dbPoolSize,
+      }),
+    ],
+  });
+  await app.listen({ port: config.port, host: '127.0.0.1' });
+  process.send?.({ type: 'ready' });
+  const stop = async () => {
+    await app.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop());
+  process.on('disconnect', () => void stop());
+}
+
+main().catch((err) => {
+  process.send?.({ type: 'error', error: err instanceof Error ? err.message : String(err) });
+  process.exit(1);
+});

@@ -1,0 +1,38 @@
+// autocannon ships no types; the harness uses only these members of its programmatic API.
+declare module 'autocannon' {
+  interface Histogram {
+    average: number;
+    mean: number;
+    p50: number;
+    p90: number;
+    p99: number;
+    max: number;
+    total: number;
+  }
+  export interface AutocannonResult {
+    requests: Histogram & { sent: number };
+    latency: Histogram;
+    throughput: Histogram;
+    duration: number;
+    errors: number;
+    timeouts: number;
+    non2xx: number;
+    '2xx': number;
+    statusCodeStats?: Record<string, { count: number }>;
+  }
+  export interface AutocannonOptions {
+    url: string;
+    connections?: number;
+    pipelining?: number;
+    duration?: number;
+    amount?: number;
+    method?: string;
+    headers?: Record<string, string>;
+    body?: string;
+    requests?: Array<Record<string, unknown>>;
+    timeout?: number;
+    workers?: number;
+  }
+  function autocannon(opts: AutocannonOptions): Promise<AutocannonResult>;
+  export default autocannon;
+}

@@ -1,0 +1,163 @@
+// Routes registered only by the benchmark harness (through createApp's extraModules), never by
+// the service. The baselines do tenancy "by hand": the tenant comes from the verified token
+// (the global AuthGuard still runs), queries carry an explicit WHERE tenant_id = $1, run
+// without a transaction on the harness's BYPASSRLS role. They exist to be compared against.
+import {
+  Controller,
+  Get,
+  Inject,
+  Module,
+  NotFoundException,
+  Param,
+  ParseUUIDPipe,
+  Query,
+  Req,
+  type DynamicModule,
+  type OnModuleDestroy,
+} from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import pg from 'pg';
+import '../../src/common/fastify-request.js';
+import { TenantRoute } from '../../src/common/route-scope.js';
+import { TENANT_COLUMNS, tenantFromRow } from '../../src/modules/tenant/tenant.repository.js';
+
+const BASELINE_POOL = Symbol('BASELINE_POOL');
+
+export interface BenchRoutesOptions {
+  baselineUrl?: string;
+  poolSize: number;
+}
+
+function tenantOf(req: FastifyRequest): string {
+  const tid = req.principal?.tenantId;
+  if (!tid) throw new NotFoundException();
+  return tid;
+}
+
+@Controller('bench')
+export class BenchNoopController {
+  /** Token check only (no route scope): the "B" side of the resolution cost (scenario 6). */
+  @Get('noop')
+  noop() {
+    return { ok: true };
+  }
+
+  /** Token check + tenant resolution + (lazy, never opened) tenant session: scenario 6 "A". */
+  @TenantRoute()
+  @Get('tenant-noop')
+  tenantNoop(@Req() req: FastifyRequest) {
+    return { ok: true, tenantId: req.tenant?.id };
+  }
+}
+
+@Controller('bench/baseline')
+export class BenchBaselineController {
+  constructor(@Inject(BASELINE_POOL) private readonly pool: pg.Pool) {}
+
+  /** Baseline of GET /v1/tenant. */
+  @Get('tenant')
+  async tenant(@Req() req: FastifyRequest) {
+    const { rows } = await this.pool.query(`SELECT ${TENANT_COLUMNS} FROM tenants WHERE id = $1`, [
+      tenantOf(req),
+    ]);
+    if (!rows[0]) throw new NotFoundException();
+    return tenantFromRow(rows[0]);
+  }
+}
+
+// The visibility rule of the sharing policies, written by hand: own rows, global rows, selective
+// rows shared with the caller. $T is the caller's tenant id from the verified token.
+const T = '$TENANT::uuid';
+const COLUMNS = `r.tenant_id, r.id, r.kind, r.name, r.content, r.sharing_mode, r.created_at, r.updated_at,
+  r.tenant_id = ${T} AS owned,
+  CASE WHEN r.tenant_id = ${T} AND r.sharing_mode = 'selective'
+       THEN ARRAY(SELECT s.grantee_tenant_id FROM resource_shares s
+                   WHERE s.tenant_id = r.tenant_id AND s.resource_id = r.id
+                   ORDER BY s.grantee_tenant_id)
+  END AS grantees`;
+const VISIBLE = `SELECT r.tenant_id, r.id, r.created_at FROM resources r WHERE r.tenant_id = ${T}
+  UNION ALL
+  SELECT r.tenant_id, r.id, r.created_at FROM resources r WHERE r.sharing_mode = 'global' AND r.tenant_id <> ${T}
+  UNION ALL
+  SELECT r.tenant_id, r.id, r.created_at FROM resource_shares s
+    JOIN resources r ON r.tenant_id = s.tenant_id AND r.id = s.resource_id
+   WHERE s.grantee_tenant_id = ${T} AND r.sharing_mode = 'selective'`;
+const LOOKUP_SQL = `SELECT ${COLUMNS} FROM resources r
+  WHERE r.id = $1 AND (r.tenant_id = ${T} OR r.sharing_mode = 'global'
+        OR (r.sharing_mode = 'selective' AND EXISTS (SELECT 1 FROM resource_shares s
+              WHERE s.tenant_id = r.tenant_id AND s.resource_id = r.id AND s.grantee_tenant_id = ${T})))
+  ORDER BY (r.tenant_id = ${T}) DESC LIMIT 1`.replaceAll('$TENANT', '$2');
+const LIST_SQL = `WITH visible AS MATERIALIZED (${VISIBLE}),
+       page AS (SELECT tenant_id, id, created_at FROM visible ORDER BY created_at DESC, id DESC LIMIT $1 OFFSET $2)
+  SELECT (SELECT count(*) FROM visible)::int AS total, p.*
+    FROM (SELECT 1) AS one
+    LEFT JOIN LATERAL (SELECT ${COLUMNS} FROM page JOIN resources r ON r.tenant_id = page.tenant_id AND r.id = page.id) p ON true
+   ORDER BY p.created_at DESC, p.id DESC`.replaceAll('$TENANT', '$3');
+
+function resourceFromRow(row: Record<string, any>) {
+  const sharing: { mode: string; tenants?: string[] } = { mode: row.sharing_mode };
+  if (row.owned && row.sharing_mode === 'selective') sharing.tenants = row.grantees ?? [];
+  return {
+    id: row.id,
+    ownerTenantId: row.tenant_id,
+    owned: row.owned === true,
+    kind: row.kind,
+    name: row.name,
+    content: row.content,
+    sharing,
+    createdAt: new Date(row.created_at).toISOString(),
+    updatedAt: new Date(row.updated_at).toISOString(),
+  };
+}
+
+/** Baselines of GET /v1/resources/:id and GET /v1/resources (sharing module). */
+@Controller('bench/baseline/resources')
+export class BenchBaselineResourcesController {
+  constructor(@Inject(BASELINE_POOL) private readonly pool: pg.Pool) {}
+
+  @Get(':id')
+  async get(@Req() req: FastifyRequest, @Param('id', ParseUUIDPipe) id: string) {
+    const { rows } = await this.pool.query(LOOKUP_SQL, [id, tenantOf(req)]);
+    if (!rows[0]) throw new NotFoundException();
+    return resourceFromRow(rows[0]);
+  }
+
+  @Get()
+  async list(@Req() req: FastifyRequest, @Query('limit') limitRaw?: string, @Query('page') pageRaw?: string) {
+    const limit = Math.min(100, Math.max(1, Number(limitRaw ?? 20) || 20));
+    const page = Math.max(1, Number(pageRaw ?? 1) || 1);
+    const { rows } = await this.pool.query(LIST_SQL, [limit, (page - 1) * limit, tenantOf(req)]);
+    const total: number = rows[0]?.total ?? 0;
+    return { items: rows.filter((r) => r.id !== null).map(resourceFromRow), page, limit, total };
+  }
+}
+
+class PoolCloser implements OnModuleDestroy {
+  constructor(private readonly pool: pg.Pool) {}
+  async onModuleDestroy() {
+    await this.pool.end();
+  }
+}
+
+@Module({})
+export class BenchRoutesModule {
+  static forRoot(opts: BenchRoutesOptions): DynamicModule {
+    if (!opts.baselineUrl) return { module: BenchRoutesModule, controllers: [BenchNoopController] };
+    return {
+      module: BenchRoutesModule,
+      controllers: [BenchNoopController, BenchBaselineController, BenchBaselineResourcesController],
+      providers: [
+        {
+          provide: BASELINE_POOL,
+          useFactory: () =>
+            new pg.Pool({
+              connectionString: opts.baselineUrl,
+              max: opts.poolSize,
+              application_name: 'tenancy-bench-baseline',
+            }),
+        },
+        { provide: PoolCloser, useFactory: (p: pg.Pool) => new PoolCloser(p), inject: [BASELINE_POOL] },
+      ],
+    };
+  }
+}

@@ -1,0 +1,206 @@
+import pg from 'pg';
+import { alternate } from '../lib/ab.js';
+import { comparison, statusOf } from '../lib/compare.js';
+import { benchPool, withClient } from '../lib/database.js';
+import { dbLoad, timed, type Unit } from '../lib/db-load.js';
+import { resourceDataset } from '../lib/resources-data.js';
+import { NotRunError, type Comparison, type Scenario } from '../lib/types.js';
+
+const COLS = 'id, tenant_id, kind, name, content, sharing_mode, created_at, updated_at';
+const SET_TENANT = "SELECT set_config('app.current_tenant_id', $1, true)";
+const LOOKUPS_PER_TX = 10;
+
+const pick = <T>(xs: T[]): T => xs[Math.floor(Math.random() * xs.length)];
+
+/**
+ * 2. RLS in the database: the same indexed lookups as the tenant runtime role under the
+ * policies vs the BYPASSRLS baseline role with an explicit WHERE tenant_id = $1.
+ * Main figure: the policy's own cost (context set once per transaction of 10 lookups).
+ * Also reported: a transaction per lookup, the way a request does it (round trips included).
+ */
+export const rlsDatabase: Scenario = {
+  id: 2,
+  title: 'RLS in the database',
+  target: 'policy vs explicit WHERE, lookups/s ratio ≥ 0.9 (10,000 tenants, 1,000,000 resources)',
+  async run(ctx) {
+    if (!ctx.cluster.baseline.ok) throw new NotRunError(ctx.cluster.baseline.reason);
+    const data = await resourceDataset(ctx);
+    const db = ctx.cluster.main;
+    const baselineUrl = await ctx.cluster.baselineUrl(db);
+    const workers = ctx.opts.dbWorkers;
+    const rls = benchPool({ connectionString: db.tenantUrl, max: workers, pipeline: true });
+    const base = benchPool({ connectionString: baselineUrl, max: workers });
+    const sample = data.sample.filter((s) => s.ids?.length);
+
+    // The listing as RLS alone would answer it; if the policies also admit shared rows, the
+    // like-for-like query asks for the tenant's own rows, as the "own" listing does.
+    let listRls = `SELECT ${COLS} FROM resources ORDER BY created_at DESC, id DESC LIMIT 20`;
+    const listBase = `SELECT ${COLS} FROM resources WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC LIMIT 20`;
+    const notes: string[] = [];
+    try {
+      // Same answers on both sides, or the comparison is meaningless (and isolation is broken).
+      const same = await sameAnswers(rls, base, sample.slice(0, 20), listRls, listBase);
+      if (!same.list) {
+        listRls = `SELECT ${COLS} FROM resources WHERE tenant_id = (SELECT app.current_tenant_id()) ORDER BY created_at DESC, id DESC LIMIT 20`;
+        notes.push('The resources policies admit rows of other tenants (sharing), so the RLS listing filters on the tenant\'s own rows as the "own" scope does.');
+        if (!(await sameAnswers(rls, base, sample.slice(0, 20), listRls, listBase)).list) {
+          throw new Error('RLS and baseline listings disagree');
+        }
+      }
+      if (!same.lookup) throw new Error('RLS and baseline lookups disagree');
+
+      const inTx = (body: (c: pg.PoolClient, tenantId: string, record: (ms: number) => void) => Promise<void>): Unit =>
+        async (c, record) => {
+          const s = pick(sample);
+          await Promise.all([c.query('BEGIN'), c.query(SET_TENANT, [s.tenantId])]);
+          for (let i = 0; i < LOOKUPS_PER_TX; i++) await body(c, s.tenantId, record);
+          await c.query('COMMIT');
+          return LOOKUPS_PER_TX;
+        };
+      const plain = (body: (c: pg.PoolClient, tenantId: string, record: (ms: number) => void) => Promise<void>): Unit =>
+        async (c, record) => {
+          const s = pick(sample);
+          for (let i = 0; i < LOOKUPS_PER_TX; i++) await body(c, s.tenantId, record);
+          return LOOKUPS_PER_TX;
+        };
+      const idOf = (tenantId: string) => pick(sample.find((s) => s.tenantId === tenantId)!.ids);
+      const byIdRls = async (c: pg.PoolClient, t: string, rec: (ms: number) => void) => {
+        await timed(rec, () => c.query({ text: `SELECT ${COLS} FROM resources WHERE id = $1`, values: [idOf(t)] }));
+      };
+      const byIdBase = async (c: pg.PoolClient, t: string, rec: (ms: number) => void) => {
+        await timed(rec, () => c.query({ text: `SELECT ${COLS} FROM resources WHERE tenant_id = $1 AND id = $2`, values: [t, idOf(t)] }));
+      };
+      const listR = async (c: pg.PoolClient, _t: string, rec: (ms: number) => void) => {
+        await timed(rec, () => c.query(listRls));
+      };
+      const listB = async (c: pg.PoolClient, t: string, rec: (ms: number) => void) => {
+        await timed(rec, () => c.query(listBase, [t]));
+      };
+
+      const leg = (pool: pg.Pool, unit: Unit) => () => dbLoad(pool, workers, ctx.opts.legSec, unit);
+      const rounds = ctx.opts.rounds;
+      const target = { text: '≥ 0.9', ok: (r: number) => r >= 0.9 };
+      const comparisons: Comparison[] = [];
+
+      ctx.log('  2a: lookup by id, policy vs explicit WHERE');
+      const a = await alternate({ rounds, a: leg(rls, inTx(byIdRls)), b: leg(base, plain(byIdBase)) });
+      comparisons.push(comparison(a, { name: 'lookup by id', a: 'tenancy_app + RLS, WHERE id', b: 'BYPASSRLS, WHERE tenant_id AND id', metric: 'opsPerSec', unit: 'lookups/s', target }));
+      comparisons.push(comparison(a, { name: 'lookup by id', a: 'RLS', b: 'explicit WHERE', metric: 'p50Ms', unit: 'ms per query' }));
+
+      ctx.log('  2b: listing of 20, policy vs explicit WHERE');
+      const b = await alternate({ rounds, a: leg(rls, inTx(listR)), b: leg(base, plain(listB)) });
+      comparisons.push(comparison(b, { name: 'list 20 newest', a: 'tenancy_app + RLS', b: 'BYPASSRLS, WHERE tenant_id', metric: 'opsPerSec', unit: 'queries/s', target }));
+      comparisons.push(comparison(b, { name: 'list 20 newest', a: 'RLS', b: 'explicit WHERE', metric: 'p50Ms', unit: 'ms per query' }));
+
+      // A transaction per lookup, as one request does it: BEGIN + set_config (one trip in
+      // pipeline mode), the query, COMMIT; and the same with all four pipelined in one trip.
+      const perRequest = (pipelineAll: boolean): Unit => async (c, record) => {
+        const s = pick(sample);
+        const id = pick(s.ids);
+        const t0 = performance.now();
+        if (pipelineAll) {
+          await Promise.all([
+            c.query('BEGIN'),
+            c.query(SET_TENANT, [s.tenantId]),
+            c.query(`SELECT ${COLS} FROM resources WHERE id = $1`, [id]),
+            c.query('COMMIT'),
+          ]);
+        } else {
+          await Promise.all([c.query('BEGIN'), c.query(SET_TENANT, [s.tenantId])]);
+          await c.query(`SELECT ${COLS} FROM resources WHERE id = $1`, [id]);
+          await c.query('COMMIT');
+        }
+        record(performance.now() - t0);
+        return 1;
+      };
+      const single: Unit = async (c, record) => {
+        const s = pick(sample);
+        await timed(record, () => c.query(`SELECT ${COLS} FROM resources WHERE tenant_id = $1 AND id = $2`, [s.tenantId, pick(s.ids)]));
+        return 1;
+      };
+      ctx.log('  2c: a transaction per lookup (the request pattern), 3 round trips vs 1 query');
+      const c3 = await alternate({ rounds, a: leg(rls, perRequest(false)), b: leg(base, single) });
+      comparisons.push(comparison(c3, { name: 'tx per lookup, app pattern (3 round trips)', a: '[BEGIN+set_config], SELECT, COMMIT', b: 'one SELECT with WHERE tenant_id', metric: 'opsPerSec', unit: 'lookups/s' }));
+      ctx.log('  2d: a transaction per lookup, all four statements pipelined in one trip');
+      const c1 = await alternate({ rounds, a: leg(rls, perRequest(true)), b: leg(base, single) });
+      comparisons.push(comparison(c1, { name: 'tx per lookup, fully pipelined (1 round trip)', a: '[BEGIN+set_config+SELECT+COMMIT]', b: 'one SELECT with WHERE tenant_id', metric: 'opsPerSec', unit: 'lookups/s' }));
+
+      const plans = await explain(db.adminUrl, baselineUrl, db.tenantUrl, sample[0]);
+      const status = statusOf(comparisons);
+      const missed = comparisons.filter((c) => c.met === false).map((c) => `${c.name} at ${c.ratio.toFixed(3)}`);
+      return {
+        status,
+        summary:
+          `lookup ${comparisons[0].ratio.toFixed(3)}, list ${comparisons[2].ratio.toFixed(3)}` +
+          (missed.length ? ` (missed: ${missed.join(', ')})` : ''),
+        comparisons,
+        metrics: {
+          'resources table': data.source === 'migrations' ? 'from migrations' : 'harness fallback (migrations have no resources table yet)',
+          resources: data.total,
+          tenants: (await ctx.tenants()).length,
+          'concurrent workers (one connection each)': workers,
+          'lookups per transaction (2a, 2b)': LOOKUPS_PER_TX,
+          'plan, lookup by id under RLS': plans.rlsLookup,
+          'plan, list under RLS': plans.rlsList,
+        },
+        notes: [
+          ...notes,
+          `2a/2b: each worker opens a transaction as tenancy_app, sets app.current_tenant_id (BEGIN and set_config in one pipelined trip), runs ${LOOKUPS_PER_TX} lookups of that tenant, commits; the baseline runs the same ${LOOKUPS_PER_TX} lookups with WHERE tenant_id = $1 on a BYPASSRLS role, no transaction. The context switch is amortised, so the ratio is mostly the policy itself.`,
+          '2c/2d have no target here: they show what the round trips of a per-request transaction cost (scenario 1 measures the same through HTTP).',
+          ...(data.source === 'harness fallback'
+            ? ['The resources table was created by the harness in its throwaway database (documented columns, house policy pattern) because no migration on main creates it yet.']
+            : []),
+        ],
+      };
+    } finally {
+      await rls.end();
+      await base.end();
+    }
+  },
+};
+
+async function sameAnswers(
+  rls: pg.Pool,
+  base: pg.Pool,
+  sample: { tenantId: string; ids: string[] }[],
+  listRls: string,
+  listBase: string,
+) {
+  let lookup = true;
+  let list = true;
+  const c = await rls.connect();
+  try {
+    for (const s of sample) {
+      await Promise.all([c.query('BEGIN'), c.query(SET_TENANT, [s.tenantId])]);
+      const a = await c.query(`SELECT ${COLS} FROM resources WHERE id = $1`, [s.ids[0]]);
+      const la = await c.query(listRls);
+      await c.query('COMMIT');
+      const b = await base.query(`SELECT ${COLS} FROM resources WHERE tenant_id = $1 AND id = $2`, [s.tenantId, s.ids[0]]);
+      const lb = await base.query(listBase, [s.tenantId]);
+      if (JSON.stringify(a.rows) !== JSON.stringify(b.rows) || a.rows.length !== 1) lookup = false;
+      if (JSON.stringify(la.rows.map((r) => r.id)) !== JSON.stringify(lb.rows.map((r) => r.id))) list = false;
+      // Another tenant's row must stay invisible under the policy.
+      const other = sample.find((o) => o.tenantId !== s.tenantId)!;
+      await Promise.all([c.query('BEGIN'), c.query(SET_TENANT, [s.tenantId])]);
+      const leak = await c.query(`SELECT 1 FROM resources WHERE id = $1 AND tenant_id = $2 AND sharing_mode = 'private'`, [other.ids[0], other.tenantId]);
+      await c.query('COMMIT');
+      if (leak.rowCount !== 0) throw new Error('isolation broken: a private row of another tenant is visible');
+    }
+  } finally {
+    c.release();
+  }
+  return { lookup, list };
+}
+
+async function explain(_adminUrl: string, _baselineUrl: string, tenantUrl: string, s: { tenantId: string; ids: string[] }) {
+  return withClient(tenantUrl, async (c) => {
+    await c.query('BEGIN');
+    await c.query(SET_TENANT, [s.tenantId]);
+    const plan = async (sql: string, params: unknown[]) =>
+      (await c.query(`EXPLAIN (COSTS OFF) ${sql}`, params)).rows.map((r) => r['QUERY PLAN'].trim()).join(' / ');
+    const rlsLookup = await plan(`SELECT ${COLS} FROM resources WHERE id = $1`, [s.ids[0]]);
+    const rlsList = await plan(`SELECT ${COLS} FROM resources ORDER BY created_at DESC, id DESC LIMIT 20`, []);
+    await c.query('ROLLBACK');
+    return { rlsLookup, rlsList };
+  });
+}

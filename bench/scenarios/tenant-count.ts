@@ -1,0 +1,129 @@
+import { alternate } from '../lib/ab.js';
+import { comparison, statusOf } from '../lib/compare.js';
+import { withClient } from '../lib/database.js';
+import { getJson } from '../lib/http-check.js';
+import { httpLoad } from '../lib/http-load.js';
+import { resourceDataset } from '../lib/resources-data.js';
+import { seedTenants, seedUsers, tableExists, type SeededTenant } from '../lib/seed.js';
+import type { Comparison, Scenario } from '../lib/types.js';
+
+/**
+ * 4. Tenant count does not matter: the same small tenant's requests against an app whose
+ * database holds the full tenant count vs one holding 100 tenants (same per-tenant data, same
+ * number of global resources), alternated; then RSS after resolving every tenant once.
+ */
+export const tenantCount: Scenario = {
+  id: 4,
+  title: 'Tenant count does not matter',
+  target: 'p50 and p99 ratio (many ÷ 100 tenants) ≤ 1.2; RSS after resolving 10,000 distinct tenants reported',
+  async run(ctx) {
+    const data = await resourceDataset(ctx);
+    const large = await ctx.mainApp();
+    const smallDb = await ctx.cluster.createDatabase(`${ctx.cluster.main.name}_small`);
+    const SMALL = 100;
+    let small: SeededTenant[];
+    const notes: string[] = [];
+    if (data.sharing && (await tableExists(smallDb, 'resource_shares'))) {
+      const path = '../seed-sharing.js';
+      const mod = await import(path);
+      const perGrantee = data.sharing.shares / data.tenants.length;
+      const r: { tenantIds: string[] } = await withClient(smallDb.adminUrl, (c) =>
+        mod.seedSharing(c, {
+          tenants: SMALL,
+          platformTenants: Math.min(10, data.sharing!.platformTenantIds.length),
+          resources: SMALL * ctx.opts.resourcesPerTenant,
+          global: data.sharing!.global,
+          shares: Math.round(perGrantee * SMALL),
+          prefix: 'bench',
+        }),
+      );
+      const users = await seedUsers(smallDb, r.tenantIds);
+      small = r.tenantIds.map((id: string, n: number) => ({ id, subdomain: `bench-${n}`, userId: users.get(id)! }));
+      notes.push(`Both databases come from bench/seed-sharing.ts with ${ctx.opts.resourcesPerTenant} resources per tenant and ${data.sharing.global} global resources, so a tenant sees the same amount of data in each.`);
+    } else {
+      small = await seedTenants(smallDb, { count: SMALL, prefix: 'bench' });
+      notes.push('No resources in the 100-tenant database (the sharing work is not on main): only GET /v1/tenant is compared.');
+    }
+    const smallApp = await ctx.startApp(smallDb);
+
+    // The "small tenant": 20 ordinary (non-platform) tenants from each database, in rotation.
+    const pickLarge = data.tenants.slice(data.sharing?.platformTenantIds.length ?? 0).slice(0, 20);
+    const pickSmall = small.slice(data.sharing?.platformTenantIds.length ?? 0).slice(0, 20);
+    const tok = (t: SeededTenant) => `Bearer ${ctx.signer.tenant({ tenantId: t.id, userId: t.userId, subdomain: t.subdomain })}`;
+    const tokLarge = pickLarge.map(tok);
+    const tokSmall = pickSmall.map(tok);
+
+    const paths = ['/v1/tenant'];
+    const probe = await getJson(large.baseUrl, '/v1/resources?limit=20', { authorization: tokLarge[0] });
+    if (probe.status === 200) paths.unshift('/v1/resources?limit=20');
+
+    const comparisons: Comparison[] = [];
+    const target = { text: '≤ 1.2', ok: (r: number) => r <= 1.2 };
+    for (const path of paths) {
+      ctx.log(`  ${path}: ${data.tenants.length} vs ${SMALL} tenants`);
+      const leg = (baseUrl: string, tokens: string[]) => {
+        let n = 0;
+        return () =>
+          httpLoad({
+            baseUrl,
+            path,
+            connections: ctx.opts.connections,
+            durationSec: ctx.opts.legSec,
+            setupRequest: (req) => ({ ...req, headers: { ...req.headers, authorization: tokens[n++ % tokens.length] } }),
+          });
+      };
+      // The small app has just started: let its JIT warm up as long as the large one's had.
+      for (let i = 0; i < 3; i++) await leg(smallApp.baseUrl, tokSmall)();
+      const ab = await alternate({ rounds: ctx.opts.rounds, a: leg(large.baseUrl, tokLarge), b: leg(smallApp.baseUrl, tokSmall) });
+      const name = `${path}`;
+      const labels = { a: `${data.tenants.length} tenants`, b: `${SMALL} tenants` };
+      comparisons.push(
+        comparison(ab, { name, ...labels, metric: 'p50Ms', unit: 'ms', target }),
+        comparison(ab, { name, ...labels, metric: 'p99Ms', unit: 'ms', target }),
+        comparison(ab, { name, ...labels, metric: 'rps', unit: 'req/s' }),
+      );
+    }
+
+    // Memory: resolve every tenant of the large database once (a different token each time).
+    ctx.log(`  resolving ${data.tenants.length} distinct tenants`);
+    const all = data.tenants.map(tok);
+    const rssStart = large.rssMiB();
+    const resolveAll = () => {
+      let n = 0;
+      return httpLoad({
+        baseUrl: large.baseUrl,
+        path: '/bench/tenant-noop',
+        connections: ctx.opts.connections,
+        durationSec: 0,
+        amount: all.length,
+        setupRequest: (req) => ({ ...req, headers: { ...req.headers, authorization: all[n++ % all.length] } }),
+      });
+    };
+    await resolveAll();
+    const rssAfter = large.rssMiB();
+    await resolveAll();
+    const rssAfter2 = large.rssMiB();
+    const status = statusOf(comparisons);
+    const targeted = comparisons.filter((c) => c.met !== undefined);
+    return {
+      status,
+      summary:
+        targeted.map((c) => `${c.name} ${c.metric} ${c.ratio.toFixed(2)}`).join('; ') +
+        `; RSS ${rssAfter} MiB after ${all.length} tenants`,
+      comparisons,
+      metrics: {
+        'tenants (large database)': data.tenants.length,
+        'tenants (small database)': SMALL,
+        'app RSS before resolving every tenant, MiB': rssStart,
+        [`app RSS after resolving ${all.length} distinct tenants, MiB`]: rssAfter,
+        [`app RSS after a second pass over ${all.length} tenants, MiB`]: rssAfter2,
+        'tenant cache bound (TENANT_CACHE_MAX entries)': ctx.config.tenantCache.max,
+      },
+      notes: [
+        ...notes,
+        'Two app processes (one per database) run side by side; legs alternate between them. RSS is read from /proc/<pid>/status (VmRSS) of the large app.',
+        'Each tenant takes up to two cache entries (id and subdomain), so 10,000 tenants overflow a 10,000-entry cache: the oldest are evicted (LRU), which is what keeps RSS flat on the second pass.',
+      ],
+    };
+  },
+};

@@ -1,0 +1,47 @@
+import { NotFoundException } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { QueryFailedError } from 'typeorm';
+import { problemFor } from './problem.filter.js';
+import { ValidationFailedError } from './errors.js';
+
+const req = { url: '/v1/things/1?x=2', id: 'req-1', method: 'GET' } as unknown as FastifyRequest;
+
+function pgError(code: string, message: string, detail?: string) {
+  const driverError = Object.assign(new Error(message), { code, detail });
+  return new QueryFailedError('INSERT INTO users (tenant_id, email) VALUES ($1, $2)', ['t', 'secret@b.test'], driverError);
+}
+
+describe('problemFor', () => {
+  it('maps a unique violation to 409 conflict without repeating SQL, values or the constraint', () => {
+    const { problem } = problemFor(
+      pgError('23505', 'duplicate key value violates unique constraint "users_tenant_email_key"', 'Key (tenant_id, email)=(t, secret@b.test) already exists.'),
+      req,
+    );
+    expect(problem).toMatchObject({ status: 409, code: 'conflict', instance: '/v1/things/1', requestId: 'req-1' });
+    expect(JSON.stringify(problem)).not.toMatch(/INSERT|secret@b\.test|users_tenant_email_key|Key \(/);
+  });
+
+  it('maps an RLS WITH CHECK failure (42501) to a 404, never revealing the policy', () => {
+    const { problem } = problemFor(pgError('42501', 'new row violates row-level security policy for table "resources"'), req);
+    expect(problem).toMatchObject({ status: 404, code: 'resource_not_found' });
+    expect(JSON.stringify(problem)).not.toMatch(/row-level|resources/);
+  });
+
+  it('answers unknown errors as a bare 500', () => {
+    const { problem } = problemFor(new Error('connect ECONNREFUSED 10.0.0.1:5432 password=hunter2'), req);
+    expect(problem).toEqual({
+      type: 'about:blank', title: 'Internal Server Error', status: 500, code: 'internal_error',
+      instance: '/v1/things/1', requestId: 'req-1',
+    });
+  });
+
+  it('lists field errors for validation failures', () => {
+    const { problem } = problemFor(new ValidationFailedError([{ field: 'email', message: 'email must be an email' }]), req);
+    expect(problem).toMatchObject({ status: 400, code: 'validation_failed', errors: [{ field: 'email', message: 'email must be an email' }] });
+  });
+
+  it('answers unknown routes as 404 route_not_found', () => {
+    const { problem } = problemFor(new NotFoundException('Cannot GET /nope'), req);
+    expect(problem).toMatchObject({ status: 404, code: 'route_not_found' });
+  });
+});

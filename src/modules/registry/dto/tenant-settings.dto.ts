@@ -1,0 +1,9 @@
+import { IsDefined } from 'class-validator';
+import { IsJsonObject } from './json-object.validator.js';
+import { SETTINGS_LIMITS } from './tenant-fields.js';
+
+/** JSON merge patch (RFC 7396) of the tenant's settings: a null value removes a key. */
+export class UpdateTenantSettingsDto {
+  @IsDefined() @IsJsonObject(SETTINGS_LIMITS)
+  settings: Record<string, unknown>;
+}

@@ -1,0 +1,117 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { requestContext } from '../../common/request-context.js';
+import { DatabaseSessions } from '../../database/database-sessions.js';
+import { AuditService } from '../auth/audit.service.js';
+import { CredentialCipher, DecryptionError, integrationAad } from './credential-cipher.js';
+import { CredentialIntegrityError, IntegrationNotFoundError } from './registry.errors.js';
+import { IntegrationsRepository, type IntegrationRow } from './integrations.repository.js';
+
+/** What the API shows of an integration: never a secret value. */
+export interface IntegrationView {
+  name: string;
+  provider: string;
+  fields: string[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+const view = (r: IntegrationRow): IntegrationView => ({
+  name: r.name,
+  provider: r.provider,
+  fields: r.field_names,
+  createdAt: new Date(r.created_at).toISOString(),
+  updatedAt: new Date(r.updated_at).toISOString(),
+});
+
+/** Third-party credentials of the current tenant, sealed with AES-256-GCM at rest. */
+@Injectable()
+export class IntegrationsService {
+  private readonly logger = new Logger('Integrations');
+
+  constructor(
+    private readonly repository: IntegrationsRepository,
+    private readonly cipher: CredentialCipher,
+    private readonly audit: AuditService,
+    private readonly sessions: DatabaseSessions,
+  ) {}
+
+  async list(): Promise<IntegrationView[]> {
+    return (await this.repository.list()).map(view);
+  }
+
+  async get(name: string): Promise<IntegrationView> {
+    const row = await this.repository.find(name);
+    if (!row) throw new IntegrationNotFoundError();
+    return view(row);
+  }
+
+  async put(name: string, provider: string, credentials: Record<string, unknown>): Promise<IntegrationView> {
+    const tenantId = this.currentTenant();
+    const sealed = this.cipher.seal(JSON.stringify(credentials), integrationAad(tenantId, name));
+    const fields = Object.keys(credentials).sort();
+    const row = await this.repository.upsert(name, provider, fields, sealed);
+    await this.audit.record({
+      action: 'integration.saved', targetType: 'integration', targetId: name, detail: { provider, fields },
+    });
+    return view(row);
+  }
+
+  async delete(name: string): Promise<void> {
+    if (!(await this.repository.delete(name))) throw new IntegrationNotFoundError();
+    await this.audit.record({ action: 'integration.deleted', targetType: 'integration', targetId: name });
+  }
+
+  /** The decrypted credentials, for server-side use by the code that calls the provider. */
+  async credentials(name: string): Promise<Record<string, unknown>> {
+    const row = await this.repository.find(name);
+    if (!row) throw new IntegrationNotFoundError();
+    return this.open(row);
+  }
+
+  /**
+   * Re-seals every credential that is not under the current key, in batches of small platform
+   * transactions (FOR UPDATE SKIP LOCKED), so the service keeps running during a rotation.
+   */
+  async rotateKeys(batchSize = 100): Promise<{ resealed: number; failed: number }> {
+    let resealed = 0;
+    let failed = 0;
+    const poisoned = new Set<string>();
+    for (;;) {
+      const done = await this.sessions.runAsPlatform('keys:rotate', async () => {
+        const rows = (await this.repository.lockStale(this.cipher.currentVersion, batchSize + poisoned.size))
+          .filter((r) => !poisoned.has(`${r.tenant_id}/${r.name}`));
+        for (const row of rows) {
+          try {
+            const plain = this.cipher.open(IntegrationsRepository.sealedOf(row), integrationAad(row.tenant_id, row.name));
+            await this.repository.reseal(row, this.cipher.seal(plain, integrationAad(row.tenant_id, row.name)));
+            resealed++;
+          } catch (err) {
+            if (!(err instanceof DecryptionError)) throw err;
+            // Unknown key or tampered row: leave it, report it, go on with the others.
+            poisoned.add(`${row.tenant_id}/${row.name}`);
+            failed++;
+            this.logger.error(`cannot re-seal integration ${row.name} of tenant ${row.tenant_id}: ${err.message}`);
+          }
+        }
+        return rows.length === 0;
+      });
+      if (done) return { resealed, failed };
+    }
+  }
+
+  private open(row: IntegrationRow): Record<string, unknown> {
+    try {
+      const plain = this.cipher.open(IntegrationsRepository.sealedOf(row), integrationAad(row.tenant_id, row.name));
+      return JSON.parse(plain.toString('utf8'));
+    } catch (err) {
+      if (err instanceof DecryptionError) throw new CredentialIntegrityError();
+      throw err;
+    }
+  }
+
+  private currentTenant(): string {
+    const tenantId = requestContext.get()?.tenantId;
+    if (!tenantId) throw new Error('no tenant in the request context');
+    return tenantId;
+  }
+}

@@ -1,0 +1,104 @@
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { AppConfig } from '../../config/app-config.js';
+import { DatabaseSessions } from '../../database/database-sessions.js';
+import { PlatformAuditRepository } from './platform-audit.repository.js';
+import { PurgeRepository } from './purge.repository.js';
+import { TenantEvents } from './tenant-events.js';
+
+export class PurgeIncompleteError extends Error {}
+
+export interface PurgeReport {
+  purged: Array<{ id: string; rows: Record<string, number> }>;
+  failed: Array<{ id: string; error: string }>;
+}
+
+/**
+ * Hard-deletes tenants past purgeAfter: every row of every tenant table, then the tenant row,
+ * one tenant per platform transaction. Tables the platform role may not DELETE from (the
+ * append-only audit trail) go with the tenant row through ON DELETE CASCADE; afterwards every
+ * tenant table is counted again and a single leftover row rolls the whole tenant back.
+ * `npm run tenants:purge` runs it once; the service runs it every TENANT_PURGE_INTERVAL_SECONDS.
+ */
+@Injectable()
+export class PurgeService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('TenantPurge');
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<PurgeReport>;
+
+  constructor(
+    private readonly sessions: DatabaseSessions,
+    private readonly repository: PurgeRepository,
+    private readonly audit: PlatformAuditRepository,
+    private readonly events: TenantEvents,
+    private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const seconds = this.config.purgeIntervalSeconds;
+    if (seconds <= 0) return;
+    this.timer = setInterval(() => {
+      if (this.running) return; // the previous run is still going
+      this.purgeDue().then(
+        (r) => r.purged.length && this.logger.log(`purged ${r.purged.length} tenant(s)`),
+        (err) => this.logger.error(`purge run failed: ${(err as Error).message}`),
+      );
+    }, seconds * 1000);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.running?.catch(() => undefined);
+  }
+
+  /**
+   * Purges every tenant that is due (or, with `only`, those of the listed that are due); one
+   * run at a time per process.
+   */
+  async purgeDue(opts: { only?: string[] } = {}): Promise<PurgeReport> {
+    while (this.running) await this.running.catch(() => undefined);
+    const run = this.run(opts.only);
+    this.running = run.finally(() => (this.running = undefined));
+    return run;
+  }
+
+  private async run(only?: string[]): Promise<PurgeReport> {
+    const report: PurgeReport = { purged: [], failed: [] };
+    const due = await this.sessions.runAsPlatform('tenants:purge', () => this.repository.due(1000, only));
+    for (const id of due) {
+      try {
+        const rows = await this.purgeOne(id);
+        if (rows) report.purged.push({ id, rows });
+      } catch (err) {
+        report.failed.push({ id, error: (err as Error).message });
+        this.logger.error(`purge of tenant ${id} failed and was rolled back: ${(err as Error).message}`);
+      }
+    }
+    await this.sessions.runAsPlatform('tenants:purge', () => this.repository.deleteExpiredIdempotencyKeys());
+    return report;
+  }
+
+  private purgeOne(id: string): Promise<Record<string, number> | null> {
+    return this.sessions.runAsPlatform('tenants:purge', async () => {
+      const tenant = await this.repository.lockDue(id);
+      if (!tenant) return null;
+      const tables = await this.repository.tenantTables();
+      const rows: Record<string, number> = {};
+      for (const table of tables) {
+        if (table.canDelete) rows[table.name] = await this.repository.deleteRows(table, id);
+      }
+      await this.repository.deleteTenant(id);
+      for (const table of tables) {
+        if (!table.canSelect) throw new PurgeIncompleteError(`cannot verify ${table.name}: no SELECT privilege`);
+        const left = await this.repository.countRows(table, id);
+        if (left > 0) throw new PurgeIncompleteError(`${left} row(s) of ${table.name} would remain`);
+      }
+      await this.audit.insert({
+        action: 'tenant.purged', targetType: 'tenant', targetId: id, targetTenantId: id,
+        detail: { subdomain: tenant.subdomain, rows },
+      });
+      await this.events.changed(id, tenant.subdomain);
+      return rows;
+    });
+  }
+}

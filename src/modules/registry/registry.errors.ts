@@ -1,0 +1,28 @@
+import { AppError, ConflictError, NotFoundError } from '../../common/errors.js';
+
+export class TenantRecordNotFoundError extends NotFoundError {
+  constructor() {
+    super('No tenant with this id.');
+  }
+}
+
+export class TenantStateConflictError extends ConflictError {}
+
+export class SubdomainTakenError extends ConflictError {
+  constructor() {
+    super('This subdomain is already taken.');
+  }
+}
+
+export class IntegrationNotFoundError extends NotFoundError {
+  constructor() {
+    super('No integration with this name.');
+  }
+}
+
+/** A stored credential that fails to decrypt: tampered, moved, or sealed under an unknown key. */
+export class CredentialIntegrityError extends AppError {
+  constructor() {
+    super(500, 'credential_integrity', 'A stored credential could not be decrypted.');
+  }
+}
