@@ -62,6 +62,10 @@ async function main() {
     LOG_LEVEL: 'warn',
     DATA_DIR: dataDir,
     SEED_DEMO: 'false',
+    // the benchmark measures the service, not its per-tenant rate limits (0 = no limit)
+    RATE_LIMIT_FREE: '0',
+    RATE_LIMIT_PROFESSIONAL: '0',
+    RATE_LIMIT_ENTERPRISE: '0',
   };
   const config = loadConfig({
     NODE_ENV: 'production',
