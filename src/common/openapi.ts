@@ -9,6 +9,16 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { IS_PUBLIC, ROUTE_SCOPE, type RouteScope } from './route-scope.js';
 
+// How a controller documents itself (the document is generated from these at /docs/openapi.json):
+//   @ApiTags('resources')                        on the class: groups the routes in Swagger UI
+//   @ApiOperation({ summary: '…' })               on each handler
+//   @ApiOkResponse({ type: ResourceDto })         / @ApiCreatedResponse / @ApiNoContentResponse
+//   @ApiProblem(404, 'resource_not_found')        errors specific to the route (below)
+//   @ApiProperty() on every DTO field             bodies and answers get their schema from DTO classes
+// Not needed by hand: the bearer scheme (global; @Public routes get `security: []`), and the
+// errors that follow from the route's kind (401/403, tenant resolution, 429, 400/413, 500),
+// which addDefaultProblems adds from @Public/@TenantRoute/@PlatformRoute.
+
 /** Every stable error `code` the API answers with, its status and when (API.md "Errors"). */
 export const ERROR_CODES: ReadonlyArray<{ code: string; status: number; when: string }> = [
   { code: 'validation_failed', status: 400, when: 'body/query/path fails validation (unknown fields rejected, malformed UUID, bad JSON)' },
