@@ -15,14 +15,22 @@ export class SessionClosedError extends Error {
 }
 
 /**
- * One transaction on one pooled connection, opened on the first query. BEGIN and the
- * transaction-local settings go out together in one round trip (the pool's clients run in pg's
- * pipeline mode), and the settings vanish at COMMIT/ROLLBACK, so a reused connection never
- * carries a tenant into the next request.
+ * One transaction on one pooled connection, opened on the first query. BEGIN, the
+ * transaction-local settings and that first query go out together in one round trip (the
+ * pool's clients run in pg's pipeline mode; without it pg queues them in the same order), and
+ * the settings vanish at COMMIT/ROLLBACK, so a reused connection never carries a tenant into
+ * the next request.
+ *
+ * The first query does not wait for BEGIN and set_config to answer. That is safe: if either
+ * failed, the query runs in an aborted transaction (error) or with no tenant set (the policies
+ * fail closed and show nothing), and commit() checks the outcome of both before COMMIT, so such a
+ * request ends in an error and a destroyed connection, never in an answer.
  */
 export class TransactionSession implements DbSession {
   private runner?: PgQueryRunner;
   private opening?: Promise<EntityManager>;
+  /** BEGIN and the settings, in flight while the first query is sent behind them */
+  private contextSet?: Promise<unknown>;
   private closedReason?: string;
 
   constructor(
@@ -47,14 +55,9 @@ export class TransactionSession implements DbSession {
     const runner = this.dataSource.createQueryRunner('master') as PgQueryRunner;
     this.runner = runner;
     const client = (await runner.connect()) as pg.PoolClient;
-    try {
-      await Promise.all([client.query('BEGIN'), client.query(this.contextSql, this.contextParams)]);
-    } catch (err) {
-      // A connection whose BEGIN or set_config failed is never reused.
-      this.closedReason = 'failed to open';
-      await runner.releasePostgresConnection(err as Error);
-      throw err;
-    }
+    const contextSet = Promise.all([client.query('BEGIN'), client.query(this.contextSql, this.contextParams)]);
+    contextSet.catch(() => undefined); // awaited, and acted on, by finish()
+    this.contextSet = contextSet;
     return runner.manager;
   }
 
@@ -79,6 +82,15 @@ export class TransactionSession implements DbSession {
       return; // open() already released the connection
     }
     const runner = this.runner!;
+    try {
+      await this.contextSet;
+    } catch (err) {
+      // BEGIN or set_config failed: whatever ran behind them must not be committed or answered,
+      // and the connection is never reused.
+      await runner.releasePostgresConnection(err as Error);
+      if (sql === 'COMMIT') throw err;
+      return;
+    }
     try {
       await runner.databaseConnection.query(sql);
       await runner.releasePostgresConnection();

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { DatabaseSessions } from '../../src/database/database-sessions.js';
+import { TransactionSession } from '../../src/database/db-session.js';
 import { createTestApp } from '../helpers/create-app.js';
 import { asTenant, catalog } from '../helpers/db.js';
 import { createTenant, type TestTenant } from '../helpers/factories.js';
@@ -105,6 +106,39 @@ describe('the tenant-context interceptor', () => {
     const ds = app.get(DatabaseSessions).tenantDataSource;
     const [row] = await ds.query(`SELECT current_setting('app.current_tenant_id', true) AS v, (SELECT count(*)::int FROM tenants) AS n`);
     expect(row).toEqual({ v: '', n: 0 });
+  });
+});
+
+describe('a transaction whose context fails to set', () => {
+  let app: NestFastifyApplication;
+  let tenant: TestTenant;
+
+  beforeAll(async () => {
+    app = await createTestApp();
+    tenant = await createTenant();
+  });
+  afterAll(() => app.close());
+
+  // The first query is sent behind BEGIN + set_config without waiting for them (one round
+  // trip). If setting the context fails, nothing the session did may be committed.
+  it('commits nothing and reports the failure, even when the query behind it succeeded', async () => {
+    const ds = app.get(DatabaseSessions).tenantDataSource;
+    const marker = `ctxfail-${randomUUID()}`;
+    const broken = new TransactionSession('tenant', ds, "SELECT set_config('app.current_tenant_id', $1, true), 1 / 0", [tenant.id]);
+    const manager = await broken.manager();
+    // runs in the aborted transaction: it must fail, not write
+    await expect(
+      manager.query(`INSERT INTO audit_logs (tenant_id, action, target_id) VALUES ($1, 'probe.write', $2)`, [tenant.id, marker]),
+    ).rejects.toThrow();
+    await expect(broken.commit()).rejects.toThrow(/division by zero/);
+    expect(await markerCount(tenant.id, marker)).toBe(0);
+
+    const working = new TransactionSession('tenant', ds, "SELECT set_config('app.current_tenant_id', $1, true)", [tenant.id]);
+    const m2 = await working.manager();
+    const [row] = await m2.query(`SELECT current_setting('app.current_tenant_id', true) AS v`);
+    expect(row.v).toBe(tenant.id); // the setting is in place for the query sent right behind it
+    await working.commit();
+    expect(poolStats(ds).total - poolStats(ds).idle).toBe(0);
   });
 });
 
