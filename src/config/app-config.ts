@@ -119,6 +119,9 @@ export class EnvDto {
   DB_PIPELINE?: string;
 
   @IsOptional() @IsIn(['true', 'false'])
+  DB_PREPARED_STATEMENTS?: string;
+
+  @IsOptional() @IsIn(['true', 'false'])
   DIAGNOSTIC_ROUTES?: string;
 }
 
@@ -167,6 +170,8 @@ export class AppConfig {
   readonly shutdownTimeoutMs: number;
   /** pg pipeline mode on the runtime pools (BEGIN + set_config in one round trip) */
   readonly dbPipeline: boolean;
+  /** run parameterised queries as named prepared statements (off for PgBouncer < 1.21) */
+  readonly dbPreparedStatements: boolean;
   /** test/diagnostic routes (GET /v1/diagnostics/sleep); off unless DIAGNOSTIC_ROUTES=true */
   readonly diagnosticRoutes: boolean;
 
@@ -241,6 +246,7 @@ export class AppConfig {
     };
     this.shutdownTimeoutMs = env.SHUTDOWN_TIMEOUT_MS ?? 10_000;
     this.dbPipeline = env.DB_PIPELINE ? env.DB_PIPELINE === 'true' : true;
+    this.dbPreparedStatements = env.DB_PREPARED_STATEMENTS ? env.DB_PREPARED_STATEMENTS === 'true' : true;
     this.diagnosticRoutes = env.DIAGNOSTIC_ROUTES === 'true';
     if (production && this.diagnosticRoutes) {
       throw new ConfigError('DIAGNOSTIC_ROUTES must not be enabled in production');

@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSourceOptions } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { DatabaseSessions } from './database-sessions.js';
+import { PreparingClient } from './prepared-statements.js';
 import {
   DATABASE_ENDPOINTS,
   PLATFORM_DATA_SOURCE,
@@ -11,7 +12,7 @@ import {
 } from './database.tokens.js';
 import { assertRuntimeRoleIsSafe } from './self-check.js';
 
-function runtimeOptions(name: string, url: string, poolSize: number, pipeline: boolean): DataSourceOptions {
+function runtimeOptions(name: string, url: string, poolSize: number, config: AppConfig): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -23,7 +24,10 @@ function runtimeOptions(name: string, url: string, poolSize: number, pipeline: b
       max: poolSize,
       // pipeline mode lets BEGIN and set_config share one round trip (db-session.ts); it works
       // through PgBouncer in transaction mode (test/pgbouncer), DB_PIPELINE=false turns it off
-      pipeline,
+      pipeline: config.dbPipeline,
+      // parameterised queries as named prepared statements (prepared-statements.ts);
+      // DB_PREPARED_STATEMENTS=false for poolers that cannot keep them
+      ...(config.dbPreparedStatements ? { Client: PreparingClient } : {}),
       application_name: `tenancy-${name}`,
       idleTimeoutMillis: 30_000,
       connectionTimeoutMillis: 10_000,
@@ -51,7 +55,7 @@ export class DatabaseModule {
           name: TENANT_DATA_SOURCE,
           inject: [AppConfig],
           useFactory: (config: AppConfig) =>
-            runtimeOptions(TENANT_DATA_SOURCE, endpoints.tenantUrl, config.dbPoolSize, config.dbPipeline),
+            runtimeOptions(TENANT_DATA_SOURCE, endpoints.tenantUrl, config.dbPoolSize, config),
         }),
         TypeOrmModule.forRootAsync({
           name: PLATFORM_DATA_SOURCE,
@@ -61,7 +65,7 @@ export class DatabaseModule {
               PLATFORM_DATA_SOURCE,
               endpoints.platformUrl,
               Math.max(2, Math.ceil(config.dbPoolSize / 2)),
-              config.dbPipeline,
+              config,
             ),
         }),
       ],

@@ -1,0 +1,49 @@
+import { createHash } from 'node:crypto';
+import pg from 'pg';
+
+/** Named statements kept per connection; past this, further texts run unnamed. */
+const MAX_PER_CONNECTION = 256;
+/** Distinct statement texts whose names are remembered (dynamic SQL beyond this runs unnamed). */
+const MAX_TEXTS = 2_048;
+
+// `SELECT *` / `RETURNING *` take their columns from the table at prepare time; after a
+// migration adds a column, a prepared one fails with "cached plan must not change result type".
+// Those stay unnamed, so a running instance survives a migration made by a newer one.
+const STAR_RESULT = /\b(select|returning)\s+(distinct\s+)?([a-z_][a-z0-9_]*\.)?\*/i;
+
+const names = new Map<string, string | null>();
+
+/** The statement name for `text`, or null when it should not be prepared. */
+export function statementName(text: string): string | null {
+  let name = names.get(text);
+  if (name !== undefined) return name;
+  name = STAR_RESULT.test(text) ? null : `tq_${createHash('sha256').update(text).digest('base64url').slice(0, 24)}`;
+  if (names.size < MAX_TEXTS) names.set(text, name);
+  return name;
+}
+
+/**
+ * A pg client that runs parameterised queries as named prepared statements: Postgres parses and
+ * plans each text once per connection and then reuses the plan. That matters most under RLS,
+ * where planning a query also means expanding its policies: with a cached generic plan the
+ * tenant comes from the policy's `(SELECT app.current_tenant_id())` init-plan at execution, so
+ * one plan serves every tenant, correctly (Postgres re-plans when the role or policies change).
+ * Used through the pools' `Client` option (database.module.ts); DB_PREPARED_STATEMENTS=false turns
+ * it off for poolers that cannot keep prepared statements (PgBouncer < 1.21 in transaction mode).
+ */
+export class PreparingClient extends pg.Client {
+  private readonly prepared = new Set<string>();
+
+  // pg's overloads are many; only (text, values[, callback]) is rewritten, the rest pass through.
+  override query(...args: any[]): any {
+    const [text, values] = args;
+    if (typeof text === 'string' && Array.isArray(values)) {
+      const name = statementName(text);
+      if (name && (this.prepared.has(name) || this.prepared.size < MAX_PER_CONNECTION)) {
+        this.prepared.add(name);
+        return (super.query as (...a: any[]) => any)({ name, text, values }, ...args.slice(2));
+      }
+    }
+    return (super.query as (...a: any[]) => any)(...args);
+  }
+}
