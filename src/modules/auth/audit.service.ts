@@ -42,4 +42,29 @@ export class AuditService {
   async recordDetached(tenantId: string, entry: AuditEntry): Promise<void> {
     await this.sessions.runAsTenant(tenantId, () => this.record(entry));
   }
+
+  /**
+   * Appends a platform audit entry (platform_audit_logs) in its own platform transaction, so it
+   * survives a failed request (platform logins, failed ones, refresh reuse).
+   */
+  async recordPlatform(entry: AuditEntry): Promise<void> {
+    await this.sessions.runAsPlatform(entry.actorId ?? 'anonymous', async () => {
+      const state = requestContext.get();
+      const em = await requestContext.platformManager();
+      await em.query(
+        `INSERT INTO platform_audit_logs (actor_id, action, target_type, target_id, request_id, ip, detail)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [
+          entry.actorId ?? null,
+          entry.action,
+          entry.targetType ?? null,
+          entry.targetId ?? null,
+          state?.requestId ?? null,
+          state?.ip ?? null,
+          JSON.stringify(entry.detail ?? {}),
+        ],
+      );
+    });
+  }
 }
+
