@@ -50,7 +50,12 @@ export class TokenService {
   verifyAccess(token: string): Principal {
     const bad = () => new UnauthorizedError('The access token is missing, malformed, expired or not signed by us.');
     const keys = this.config.jwt;
-    const header = (this.jwt.decode(token, { complete: true }) as { header?: { alg?: unknown; kid?: unknown } } | null)?.header;
+    let header: { alg?: unknown; kid?: unknown } | undefined;
+    try {
+      header = (this.jwt.decode(token, { complete: true }) as { header?: typeof header } | null)?.header;
+    } catch {
+      throw bad();
+    }
     if (!header || header.alg !== keys.algorithm) throw bad();
     let key: { secret: string } | { publicKey: string };
     if (keys.algorithm === 'HS256') {

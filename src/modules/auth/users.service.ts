@@ -4,7 +4,7 @@ import { requestContext } from '../../common/request-context.js';
 import type { Page } from '../registry/dto/list-tenants.query.js';
 import { AuditService } from './audit.service.js';
 import type { CreateUserDto, UpdateUserDto, UserDto } from './dto/users.dto.js';
-import { PasswordService } from './password.service.js';
+import { checkPasswordPolicy, PasswordService } from './password.service.js';
 import { UsersRepository, type UserRow } from './users.repository.js';
 
 const toDto = (u: UserRow): UserDto => ({
@@ -71,14 +71,4 @@ export class UsersService {
       throw new ConflictError(`You cannot ${what} your own account.`);
     }
   }
-}
-
-/** Password policy: at least 12 characters and not the email address. */
-export function checkPasswordPolicy(email: string, password: string): void {
-  const errors = [];
-  if (password.length < 12) errors.push({ field: 'password', message: 'password must be at least 12 characters' });
-  if (password.trim().toLowerCase() === email.trim().toLowerCase()) {
-    errors.push({ field: 'password', message: 'password must not be the email address' });
-  }
-  if (errors.length) throw new ValidationFailedError(errors, 'The password does not meet the policy.');
 }
