@@ -249,3 +249,40 @@ describe('login brute-force limits', () => {
     expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
   });
 });
+
+describe('login timing', () => {
+  let app: NestFastifyApplication;
+  let a: TestTenant;
+
+  beforeAll(async () => {
+    app = await createTestApp({ env: { LOGIN_MAX_FAILURES_PER_EMAIL: '0', LOGIN_MAX_FAILURES_PER_IP: '0' } });
+    a = await createTenant();
+  });
+  afterAll(() => app.close());
+
+  it('an unknown email costs about as long as a wrong password (both verify an argon2id hash)', async () => {
+    // a user whose hash has the service's own parameters, so both paths do the same work
+    const created = await request(app.getHttpServer()).post('/v1/users')
+      .set(bearer(tenantToken(app, { tenantId: a.id, userId: (await createUser(a.id, { role: 'admin' })).id, role: 'admin' })))
+      .send({ email: 'timing@example.test', password: 'the-right-password', role: 'member' }).expect(201);
+    expect(created.body.id).toEqual(expect.any(String));
+    const time = async (email: string) => {
+      const start = process.hrtime.bigint();
+      const res = await request(app.getHttpServer()).post('/v1/auth/login').set('X-Tenant-ID', a.id).send({ email, password: 'wrong-password-xx' });
+      expect(res.status).toBe(401);
+      return Number(process.hrtime.bigint() - start) / 1e6;
+    };
+    const median = (xs: number[]) => xs.sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+    const known: number[] = [];
+    const unknown: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      known.push(await time('timing@example.test'));
+      unknown.push(await time(`nobody-${i}@example.test`));
+    }
+    const ratio = median(unknown) / median(known);
+    // without the dummy hash an unknown email answers many times faster (no argon2 at all)
+    expect(ratio).toBeGreaterThan(0.5);
+    expect(ratio).toBeLessThan(2);
+  });
+});
+

@@ -41,6 +41,11 @@ describe('/v1/users and roles', () => {
     const login = await http().post('/v1/auth/login').set('X-Tenant-ID', a.id).send({ email: 'NEW.PERSON@example.test', password: 'correct horse battery' }).expect(200);
     const me = await http().get('/v1/auth/me').set(bearer(login.body.accessToken)).expect(200);
     expect(me.body.user).toEqual({ id: res.body.id, email: 'new.person@example.test', role: 'member' });
+    // argon2id with at least OWASP's parameters (m = 19 MiB, t = 2, p = 1)
+    await asTenant(a.id, async (sql) => {
+      const { rows } = await sql.query('SELECT password_hash FROM users WHERE id = $1', [res.body.id]);
+      expect(rows[0].password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
+    });
     const entries = await audit(a.id, 'user.created', res.body.id);
     expect(entries).toHaveLength(1);
     expect(entries[0].actor_id).toBe(adminA.id);
