@@ -1,4 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { bearer, createPlatformAdmin, createUser, platformToken, tenantToken, type TestUser } from '../helpers/auth.js';
 import { createTestApp } from '../helpers/create-app.js';
@@ -85,6 +86,9 @@ describe('auth sessions: refresh, logout, invalidation', () => {
     const u = await createUser(a.id);
     const t = await login(a, u);
     await http().post('/v1/auth/refresh').send({ refreshToken: 'not-a-refresh-token' }).expect(401);
+    // a well-formed token of a tenant that does not exist is just invalid
+    const ghost = await http().post('/v1/auth/refresh').send({ refreshToken: `${randomUUID()}.${'x'.repeat(43)}` }).expect(401);
+    expect(ghost.body.code).toBe('unauthorized');
     await http().post('/v1/auth/refresh').send({}).expect(400);
     // moved to tenant B's prefix: the hash matches nothing there
     const moved = t.refreshToken.replace(a.id, b.id);
@@ -95,6 +99,16 @@ describe('auth sessions: refresh, logout, invalidation', () => {
     expect(host.body.code).toBe('tenant_mismatch');
     // the refused attempts did not use the token up
     await http().post('/v1/auth/refresh').set('X-Tenant-ID', a.id).send({ refreshToken: t.refreshToken }).expect(200);
+  });
+
+  it('login needs a tenant, and a suspended tenant cannot log in', async () => {
+    const u = await createUser(a.id);
+    const none = await http().post('/v1/auth/login').send({ email: u.email, password: u.password }).expect(400);
+    expect(none.body.code).toBe('tenant_required');
+    const t = await createTenant({ status: 'suspended' });
+    const v = await createUser(t.id);
+    const res = await http().post('/v1/auth/login').set('X-Tenant-ID', t.subdomain).send({ email: v.email, password: v.password }).expect(403);
+    expect(res.body.code).toBe('tenant_suspended');
   });
 
   it('an expired refresh token is refused', async () => {

@@ -4,6 +4,7 @@ import { requestContext } from '../../common/request-context.js';
 import { AppConfig } from '../../config/app-config.js';
 import { DatabaseSessions } from '../../database/database-sessions.js';
 import { isUuid } from '../tenant/subdomain.js';
+import { TenantNotFoundError } from '../tenant/tenant.errors.js';
 import { TenantRepository } from '../tenant/tenant.repository.js';
 import { TenantResolver, type TenantSources } from '../tenant/tenant-resolver.service.js';
 import { AuditService } from './audit.service.js';
@@ -92,8 +93,8 @@ export class AuthService {
    * X-Tenant-ID when those are sent.
    */
   async refresh(refreshToken: string, sources: Omit<TenantSources, 'tokenTenantId'>): Promise<TokenResponse> {
-    const tenantId = tenantOf(refreshToken);
-    const tenant = await this.resolver.resolve({ ...sources, tokenTenantId: tenantId });
+    const tenant = await this.tenantOfToken(refreshToken, sources);
+    if (!tenant) throw new InvalidRefreshTokenError();
     const hash = this.tokens.hashRefreshToken(refreshToken);
     const outcome = await this.sessions.runAsTenant(tenant.id, async (): Promise<RefreshOutcome> => {
       const row = await this.refreshTokens.findByHashForUpdate(hash);
@@ -126,8 +127,8 @@ export class AuthService {
 
   /** Revokes the refresh token's family (this device's session). Unknown tokens are ignored. */
   async logout(refreshToken: string, sources: Omit<TenantSources, 'tokenTenantId'>): Promise<void> {
-    const tenantId = tenantOf(refreshToken);
-    const tenant = await this.resolver.resolve({ ...sources, tokenTenantId: tenantId });
+    const tenant = await this.tenantOfToken(refreshToken, sources);
+    if (!tenant) return;
     const hash = this.tokens.hashRefreshToken(refreshToken);
     await this.sessions.runAsTenant(tenant.id, async () => {
       const row = await this.refreshTokens.findByHashForUpdate(hash);
@@ -135,6 +136,23 @@ export class AuthService {
       await this.refreshTokens.revokeFamily(row.family_id);
       await this.audit.record({ action: 'auth.logout', actorId: row.user_id, targetType: 'user', targetId: row.user_id });
     });
+  }
+
+  /**
+   * The tenant a refresh token names, checked like any tenant source (suspended → 403,
+   * disagreeing Host / X-Tenant-ID → 403 tenant_mismatch); undefined when it names no tenant
+   * (malformed, or the tenant is gone), which makes the token simply invalid.
+   */
+  private async tenantOfToken(refreshToken: string, sources: Omit<TenantSources, 'tokenTenantId'>) {
+    const id = refreshToken.split('.', 1)[0];
+    if (!isUuid(id) || refreshToken.length <= id.length + 1) return undefined;
+    try {
+      return await this.resolver.resolve({ ...sources, tokenTenantId: id.toLowerCase() });
+    } catch (err) {
+      // an unknown tenant named by Host / X-Tenant-ID is still answered as such
+      if (err instanceof TenantNotFoundError && !(await this.resolver.lookup(id))) return undefined;
+      throw err;
+    }
   }
 
   async me() {
@@ -233,13 +251,6 @@ export class AuthService {
     });
     return { accessToken, refreshToken: refresh.token, tokenType: 'Bearer', expiresIn: this.tokens.accessTtlSeconds };
   }
-}
-
-/** The tenant id a tenant refresh token is prefixed with; anything else is not our token. */
-function tenantOf(refreshToken: string): string {
-  const id = refreshToken.split('.', 1)[0];
-  if (!isUuid(id) || refreshToken.length <= id.length + 1) throw new InvalidRefreshTokenError();
-  return id.toLowerCase();
 }
 
 function live(row: RefreshTokenRow): boolean {
