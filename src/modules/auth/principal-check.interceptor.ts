@@ -4,9 +4,11 @@ import {
   type ExecutionContext,
   type NestInterceptor,
 } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import type { Observable } from 'rxjs';
 import { UnauthorizedError } from '../../common/errors.js';
 import { requestContext } from '../../common/request-context.js';
+import { ROUTE_SCOPE, type RouteScope } from '../../common/route-scope.js';
 import { PlatformAdminsRepository } from './platform-admins.repository.js';
 import { UsersRepository } from './users.repository.js';
 
@@ -19,14 +21,23 @@ import { UsersRepository } from './users.repository.js';
 @Injectable()
 export class PrincipalCheckInterceptor implements NestInterceptor {
   constructor(
+    private readonly reflector: Reflector,
     private readonly users: UsersRepository,
     private readonly admins: PlatformAdminsRepository,
   ) {}
 
   async intercept(ctx: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
+    if (ctx.getType() !== 'http') return next.handle();
     const state = requestContext.get();
     const principal = state?.principal;
-    if (ctx.getType() !== 'http' || !principal || !state.session) return next.handle();
+    if (!principal) return next.handle();
+    // Fail closed if the interceptors ever run in another order: a scoped route with a verified
+    // token must already have its transaction here.
+    if (!state.session) {
+      const scope = this.reflector.getAllAndOverride<RouteScope | undefined>(ROUTE_SCOPE, [ctx.getHandler(), ctx.getClass()]);
+      if (scope) throw new Error('PrincipalCheckInterceptor ran before the tenant-context interceptor');
+      return next.handle();
+    }
     if (state.session.scope === 'tenant' && principal.scope === 'tenant') {
       const user = await this.users.access(principal.subject);
       if (!user || user.status !== 'active' || user.role !== principal.role) throw revoked();
