@@ -5,12 +5,13 @@ import {
   IsInt,
   IsOptional,
   IsString,
+  Matches,
   Max,
   Min,
   MinLength,
   validateSync,
 } from 'class-validator';
-import { randomBytes } from 'node:crypto';
+import { createPrivateKey, createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
 import { existsSync } from 'node:fs';
 
 const toInt = ({ value }: { value: unknown }) =>
@@ -46,6 +47,18 @@ export class EnvDto {
   @IsOptional() @Transform(emptyToUndefined) @IsString() @MinLength(32)
   JWT_SECRET?: string;
 
+  /** PEM private key (RSA ≥ 2048 bits → RS256, EC P-256 → ES256); replaces JWT_SECRET when set. */
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  JWT_PRIVATE_KEY?: string;
+
+  /** `kid` of JWT_PRIVATE_KEY, written into every token header. */
+  @IsOptional() @Transform(emptyToUndefined) @IsString() @Matches(/^[A-Za-z0-9._-]{1,64}$/)
+  JWT_KEY_ID?: string;
+
+  /** JSON object `{ "<kid>": "<PEM public key>" }` of retired keys still accepted for verification. */
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  JWT_PUBLIC_KEYS?: string;
+
   @IsOptional() @IsString()
   JWT_ISSUER?: string;
 
@@ -60,6 +73,17 @@ export class EnvDto {
 
   @IsOptional() @Transform(emptyToUndefined) @IsString()
   ENCRYPTION_KEY?: string;
+
+  // Failed logins allowed per account (tenant + email) and per client address within
+  // LOGIN_FAILURE_WINDOW_SECONDS before logins answer 429; 0 turns a limit off.
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0)
+  LOGIN_MAX_FAILURES_PER_EMAIL?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0)
+  LOGIN_MAX_FAILURES_PER_IP?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(86400)
+  LOGIN_FAILURE_WINDOW_SECONDS?: number;
 
   /** Retired keys (comma-separated base64) still accepted for decryption during a rotation. */
   @IsOptional() @Transform(emptyToUndefined) @IsString()
@@ -145,14 +169,15 @@ export class AppConfig {
   readonly platformDatabaseUrl?: string;
   readonly dataDir: string;
   readonly dbPoolSize: number;
-  readonly jwt: {
-    secret: string;
+  readonly jwt: JwtKeys & {
     issuer: string;
     audience: string;
     accessTtlSeconds: number;
     refreshTtlSeconds: number;
   };
   readonly encryptionKey: Buffer;
+  /** brute-force limits on login */
+  readonly loginLimits: { maxFailuresPerAccount: number; maxFailuresPerIp: number; windowSeconds: number };
   /** Retired keys, accepted for decryption only (ENCRYPTION_KEY_PREVIOUS), newest first. */
   readonly encryptionKeysPrevious: Buffer[];
   readonly baseDomain: string;
@@ -186,19 +211,15 @@ export class AppConfig {
     this.dataDir = env.DATA_DIR ?? '.data';
     this.dbPoolSize = env.DB_POOL_SIZE ?? 10;
 
-    if (production && !env.JWT_SECRET) {
-      throw new ConfigError('JWT_SECRET is required in production (at least 32 characters)');
+    if (production && !env.JWT_SECRET && !env.JWT_PRIVATE_KEY) {
+      throw new ConfigError('JWT_SECRET (at least 32 bytes) or JWT_PRIVATE_KEY + JWT_KEY_ID is required in production');
     }
     if (production && !env.ENCRYPTION_KEY) {
       throw new ConfigError('ENCRYPTION_KEY is required in production (32 bytes, base64)');
     }
     const dev = production ? undefined : devSecrets(this.dataDir);
-    const jwtSecret = env.JWT_SECRET ?? dev!.jwtSecret;
-    if (production && new Set(jwtSecret).size < 10) {
-      throw new ConfigError('JWT_SECRET is too weak: use at least 32 random bytes');
-    }
     this.jwt = {
-      secret: jwtSecret,
+      ...jwtKeys(env, () => dev!.jwtSecret),
       issuer: env.JWT_ISSUER ?? 'tenancy-service',
       audience: env.JWT_AUDIENCE ?? 'tenancy-api',
       accessTtlSeconds: env.JWT_ACCESS_TTL_SECONDS ?? 900,
@@ -209,6 +230,11 @@ export class AppConfig {
       throw new ConfigError('ENCRYPTION_KEY must be 32 bytes encoded as base64');
     }
     this.encryptionKey = key;
+    this.loginLimits = {
+      maxFailuresPerAccount: env.LOGIN_MAX_FAILURES_PER_EMAIL ?? 5,
+      maxFailuresPerIp: env.LOGIN_MAX_FAILURES_PER_IP ?? 50,
+      windowSeconds: env.LOGIN_FAILURE_WINDOW_SECONDS ?? 900,
+    };
     this.encryptionKeysPrevious = (env.ENCRYPTION_KEY_PREVIOUS ?? '')
       .split(',')
       .map((s) => s.trim())
@@ -256,6 +282,94 @@ export class AppConfig {
   get isProduction(): boolean {
     return this.nodeEnv === 'production';
   }
+}
+
+export type JwtAlgorithm = 'HS256' | 'RS256' | 'ES256';
+
+/**
+ * How access tokens are signed and verified: one algorithm (the allow-list), and either an HS256
+ * secret or an asymmetric private key with its `kid` plus every public key accepted by `kid`
+ * (the current one and retired ones during a rotation).
+ */
+export interface JwtKeys {
+  algorithm: JwtAlgorithm;
+  /** HS256 only */
+  secret?: string;
+  /** RS256/ES256: PEM private key and its kid */
+  privateKey?: string;
+  keyId?: string;
+  /** RS256/ES256: kid → PEM public key */
+  publicKeys: Record<string, string>;
+}
+
+const pem = (value: string) => value.replace(/\\n/g, '\n').trim();
+
+/** Reads and checks the JWT key settings; a weak or inconsistent key stops the boot. */
+export function jwtKeys(env: EnvDto, devSecret: () => string): JwtKeys {
+  const production = (env.NODE_ENV ?? 'development') === 'production';
+  if (!env.JWT_PRIVATE_KEY) {
+    if (env.JWT_KEY_ID || env.JWT_PUBLIC_KEYS) {
+      throw new ConfigError('JWT_KEY_ID and JWT_PUBLIC_KEYS need JWT_PRIVATE_KEY');
+    }
+    const secret = env.JWT_SECRET ?? devSecret();
+    if (Buffer.byteLength(secret, 'utf8') < 32) {
+      throw new ConfigError('JWT_SECRET must be at least 32 bytes');
+    }
+    if (production && new Set(secret).size < 10) {
+      throw new ConfigError('JWT_SECRET is too weak: use at least 32 random bytes');
+    }
+    return { algorithm: 'HS256', secret, publicKeys: {} };
+  }
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(pem(env.JWT_PRIVATE_KEY));
+  } catch {
+    throw new ConfigError('JWT_PRIVATE_KEY is not a PEM private key');
+  }
+  const algorithm = asymmetricAlgorithm(key, 'JWT_PRIVATE_KEY');
+  if (!env.JWT_KEY_ID) throw new ConfigError('JWT_KEY_ID is required with JWT_PRIVATE_KEY');
+  const publicKeys: Record<string, string> = {};
+  if (env.JWT_PUBLIC_KEYS) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(env.JWT_PUBLIC_KEYS);
+    } catch {
+      throw new ConfigError('JWT_PUBLIC_KEYS must be a JSON object of kid → PEM public key');
+    }
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      throw new ConfigError('JWT_PUBLIC_KEYS must be a JSON object of kid → PEM public key');
+    }
+    for (const [kid, value] of Object.entries(parsed)) {
+      let pub: KeyObject;
+      try {
+        pub = createPublicKey(pem(String(value)));
+      } catch {
+        throw new ConfigError(`JWT_PUBLIC_KEYS[${kid}] is not a PEM public key`);
+      }
+      if (asymmetricAlgorithm(pub, `JWT_PUBLIC_KEYS[${kid}]`) !== algorithm) {
+        throw new ConfigError(`JWT_PUBLIC_KEYS[${kid}] is not a ${algorithm} key like JWT_PRIVATE_KEY`);
+      }
+      publicKeys[kid] = pub.export({ type: 'spki', format: 'pem' }) as string;
+    }
+  }
+  // The current key's public half always verifies, under its own kid.
+  publicKeys[env.JWT_KEY_ID] = createPublicKey(key).export({ type: 'spki', format: 'pem' }) as string;
+  return {
+    algorithm,
+    privateKey: key.export({ type: 'pkcs8', format: 'pem' }) as string,
+    keyId: env.JWT_KEY_ID,
+    publicKeys,
+  };
+}
+
+function asymmetricAlgorithm(key: KeyObject, name: string): JwtAlgorithm {
+  const details = key.asymmetricKeyDetails ?? {};
+  if (key.asymmetricKeyType === 'rsa') {
+    if ((details.modulusLength ?? 0) < 2048) throw new ConfigError(`${name}: an RSA key needs at least 2048 bits`);
+    return 'RS256';
+  }
+  if (key.asymmetricKeyType === 'ec' && details.namedCurve === 'prime256v1') return 'ES256';
+  throw new ConfigError(`${name}: use an RSA (≥ 2048 bits, RS256) or EC P-256 (ES256) key`);
 }
 
 /** Validates raw environment variables; throws a ConfigError listing every problem. */

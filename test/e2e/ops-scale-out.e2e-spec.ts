@@ -1,6 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { randomUUID } from 'node:crypto';
-import { tenantToken } from '../helpers/auth.js';
+import { createUser, tenantToken } from '../helpers/auth.js';
 import { createTestApp } from '../helpers/create-app.js';
 import { createTenant, setTenantStatus, type TestTenant } from '../helpers/factories.js';
 import { ProbeModule } from '../helpers/probe.module.js';
@@ -21,7 +20,7 @@ describe('two instances on one database', () => {
     tenants = [];
     for (let i = 0; i < 20; i++) {
       const t = await createTenant();
-      tenants.push({ ...t, token: tenantToken(instances[0], { tenantId: t.id, userId: randomUUID(), role: 'member' }) });
+      tenants.push({ ...t, token: tenantToken(instances[0], { tenantId: t.id, userId: (await createUser(t.id)).id, role: 'member' }) });
     }
   });
   afterAll(async () => {

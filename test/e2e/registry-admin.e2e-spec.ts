@@ -1,7 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import pg from 'pg';
 import request from 'supertest';
-import { bearer, createUser, platformToken, tenantToken } from '../helpers/auth.js';
+import { bearer, createUser, platformAdminToken, tenantToken } from '../helpers/auth.js';
 import { createTestApp } from '../helpers/create-app.js';
 import { asPlatform, platformCommit, uniqueSubdomain } from '../helpers/db.js';
 import { testEndpoints } from '../helpers/env.js';
@@ -14,7 +14,7 @@ describe('platform admin: tenant registry and provisioning', () => {
 
   beforeAll(async () => {
     app = await createTestApp();
-    admin = bearer(platformToken(app));
+    admin = bearer(await platformAdminToken(app));
   });
   afterAll(() => app.close());
 

@@ -1,6 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
-import { bearer, createUser, platformToken, tenantToken } from '../helpers/auth.js';
+import { bearer, createUser, platformAdminToken, tenantToken } from '../helpers/auth.js';
 import { createTestApp } from '../helpers/create-app.js';
 import { createTenant } from '../helpers/factories.js';
 import { TenantChangeListener } from '../../src/modules/registry/tenant-change.listener.js';
@@ -34,7 +34,7 @@ describe('suspension takes effect on every instance (LISTEN/NOTIFY)', () => {
     const t = await createTenant();
     const u = await createUser(t.id, { role: 'member' });
     const token = bearer(tenantToken(b, { tenantId: t.id, userId: u.id, role: 'member' }));
-    const admin = bearer(platformToken(a));
+    const admin = bearer(await platformAdminToken(a));
     // B resolves and caches the tenant as active
     await request(b.getHttpServer()).get('/v1/tenant').set(token).expect(200);
     expect(b.get(TenantChangeListener).listening).toBe(true);
@@ -56,7 +56,7 @@ describe('suspension takes effect on every instance (LISTEN/NOTIFY)', () => {
   });
 
   it('a tenant created on A resolves on B at once, even after B cached the name as unknown', async () => {
-    const admin = bearer(platformToken(a));
+    const admin = bearer(await platformAdminToken(a));
     const subdomain = `late-${Date.now().toString(36)}`;
     await request(b.getHttpServer()).post('/v1/auth/login').set('X-Tenant-ID', subdomain)
       .send({ email: 'x@y.test', password: 'whatever-long' }).expect(404);

@@ -62,7 +62,15 @@ export function tenantToken(
   });
 }
 
-/** A signed platform access token. */
+/**
+ * A signed platform access token for a newly created platform admin. The service re-reads the
+ * admin on every request, so a token needs a real, active admin behind it.
+ */
+export async function platformAdminToken(app: INestApplication): Promise<string> {
+  return platformToken(app, (await createPlatformAdmin()).id);
+}
+
+/** A signed platform access token (for an existing admin's id; a made-up id gets 401). */
 export function platformToken(app: INestApplication, adminId: string = randomUUID()): string {
   return app.get(TokenService).signAccess({ scope: 'platform', subject: adminId, role: 'platform_admin' });
 }

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import request from 'supertest';
 import { PurgeService } from '../../src/modules/registry/purge.service.js';
-import { bearer, platformToken, tenantToken } from '../helpers/auth.js';
+import { bearer, platformAdminToken, tenantToken } from '../helpers/auth.js';
 import { createTestApp } from '../helpers/create-app.js';
 import { asPlatform, platformCommit, uniqueSubdomain } from '../helpers/db.js';
 import { testEndpoints } from '../helpers/env.js';
@@ -64,7 +64,7 @@ describe('tenant purge (npm run tenants:purge / the in-service schedule)', () =>
   /** A provisioned tenant with rows in every kind of table: users, refresh tokens, audit, integrations, the probe. */
   async function populatedTenant() {
     const http = request(app.getHttpServer());
-    const admin = bearer(platformToken(app));
+    const admin = bearer(await platformAdminToken(app));
     const subdomain = uniqueSubdomain('purge');
     const created = await http.post('/v1/admin/tenants').set(admin)
       .send({ companyName: 'To Purge', subdomain, admin: { email: 'owner@p.test', password: 'a-long-enough-password' } }).expect(201);
@@ -82,7 +82,7 @@ describe('tenant purge (npm run tenants:purge / the in-service schedule)', () =>
     const doomed = await populatedTenant();
     const keeper = await populatedTenant();
     const notYet = await populatedTenant();
-    const admin = bearer(platformToken(app));
+    const admin = bearer(await platformAdminToken(app));
     for (const id of [doomed, notYet]) await request(app.getHttpServer()).delete(`/v1/admin/tenants/${id}`).set(admin).expect(200);
     await platformCommit((sql) => sql.query(`UPDATE tenants SET purge_after = now() - interval '1 second' WHERE id = $1`, [doomed]));
 

@@ -10,7 +10,7 @@ import type { DataSource } from 'typeorm';
 import { createApp } from '../../src/app.factory.js';
 import { DatabaseSessions } from '../../src/database/database-sessions.js';
 import { freePort } from '../../src/database/embedded-postgres.js';
-import { tenantToken } from '../helpers/auth.js';
+import { createUser, tenantToken } from '../helpers/auth.js';
 import { testConfig, testEndpoints } from '../helpers/env.js';
 import { createTenant, type TestTenant } from '../helpers/factories.js';
 import { ProbeModule } from '../helpers/probe.module.js';
@@ -151,7 +151,7 @@ describe('the service through PgBouncer (transaction pooling)', () => {
     tenants = [];
     for (let i = 0; i < TENANTS; i++) {
       const t = await createTenant({ tier: i % 2 ? 'free' : 'professional' });
-      tenants.push({ ...t, token: tenantToken(app, { tenantId: t.id, userId: randomUUID(), role: 'member' }) });
+      tenants.push({ ...t, token: tenantToken(app, { tenantId: t.id, userId: (await createUser(t.id)).id, role: 'member' }) });
     }
   });
   afterAll(async () => {

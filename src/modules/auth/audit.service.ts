@@ -23,15 +23,7 @@ export class AuditService {
     await em.query(
       `INSERT INTO audit_logs (tenant_id, actor_id, action, target_type, target_id, request_id, ip, detail)
        VALUES (app.current_tenant_id(), $1, $2, $3, $4, $5, $6, $7)`,
-      [
-        entry.actorId === undefined ? (state?.principal?.subject ?? null) : entry.actorId,
-        entry.action,
-        entry.targetType ?? null,
-        entry.targetId ?? null,
-        state?.requestId ?? null,
-        state?.ip ?? null,
-        JSON.stringify(entry.detail ?? {}),
-      ],
+      auditValues(entry, entry.actorId === undefined ? (state?.principal?.subject ?? null) : entry.actorId),
     );
   }
 
@@ -42,4 +34,33 @@ export class AuditService {
   async recordDetached(tenantId: string, entry: AuditEntry): Promise<void> {
     await this.sessions.runAsTenant(tenantId, () => this.record(entry));
   }
+
+  /**
+   * Appends a platform audit entry (platform_audit_logs) in its own platform transaction, so it
+   * survives a failed request (platform logins, failed ones, refresh reuse).
+   */
+  async recordPlatform(entry: AuditEntry): Promise<void> {
+    await this.sessions.runAsPlatform(entry.actorId ?? 'anonymous', async () => {
+      const em = await requestContext.platformManager();
+      await em.query(
+        `INSERT INTO platform_audit_logs (actor_id, action, target_type, target_id, request_id, ip, detail)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        auditValues(entry, entry.actorId ?? null),
+      );
+    });
+  }
+}
+
+/** actor, action, target type and id, request id, client address, detail: both trails' columns. */
+function auditValues(entry: AuditEntry, actorId: string | null) {
+  const state = requestContext.get();
+  return [
+    actorId,
+    entry.action,
+    entry.targetType ?? null,
+    entry.targetId ?? null,
+    state?.requestId ?? null,
+    state?.ip ?? null,
+    JSON.stringify(entry.detail ?? {}),
+  ];
 }

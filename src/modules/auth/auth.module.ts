@@ -1,22 +1,27 @@
 import { Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { TenantModule } from '../tenant/tenant.module.js';
 import { AuditService } from './audit.service.js';
 import { AuthController } from './auth.controller.js';
 import { AuthGuard } from './auth.guard.js';
 import { AuthService } from './auth.service.js';
+import { LoginThrottle } from './login-throttle.service.js';
 import { PasswordService } from './password.service.js';
 import { PlatformAdminsRepository } from './platform-admins.repository.js';
 import { PlatformAuthController } from './platform-auth.controller.js';
+import { PrincipalCheckInterceptor } from './principal-check.interceptor.js';
 import { RefreshTokensRepository } from './refresh-tokens.repository.js';
+import { SessionsController } from './sessions.controller.js';
 import { TokenService } from './token.service.js';
+import { UsersController } from './users.controller.js';
 import { UsersRepository } from './users.repository.js';
+import { UsersService } from './users.service.js';
 
 @Module({
   // Keys and claims are passed per call from AppConfig (token.service.ts).
   imports: [JwtModule.register({}), TenantModule],
-  controllers: [AuthController, PlatformAuthController],
+  controllers: [AuthController, SessionsController, PlatformAuthController, UsersController],
   providers: [
     AuthService,
     AuditService,
@@ -25,7 +30,12 @@ import { UsersRepository } from './users.repository.js';
     UsersRepository,
     PlatformAdminsRepository,
     RefreshTokensRepository,
+    UsersService,
+    LoginThrottle,
     { provide: APP_GUARD, useClass: AuthGuard },
+    // After TenantModule's TenantContextInterceptor (modules register in import order), so it
+    // runs inside the request's transaction.
+    { provide: APP_INTERCEPTOR, useClass: PrincipalCheckInterceptor },
   ],
   exports: [AuditService, PasswordService, TokenService, UsersRepository],
 })

@@ -2,16 +2,26 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { requestContext } from '../../common/request-context.js';
 import { AppConfig } from '../../config/app-config.js';
+import { DatabaseSessions } from '../../database/database-sessions.js';
+import { isUuid } from '../tenant/subdomain.js';
+import { TenantNotFoundError } from '../tenant/tenant.errors.js';
 import { TenantRepository } from '../tenant/tenant.repository.js';
+import { TenantResolver, type TenantSources } from '../tenant/tenant-resolver.service.js';
 import { AuditService } from './audit.service.js';
-import { InvalidCredentialsError } from './auth.errors.js';
+import { InvalidCredentialsError, InvalidRefreshTokenError } from './auth.errors.js';
 import type { TokenResponse } from './dto/token-response.dto.js';
+import { LoginThrottle } from './login-throttle.service.js';
 import { PasswordService } from './password.service.js';
 import { permissionsFor } from './permissions.js';
 import { PlatformAdminsRepository } from './platform-admins.repository.js';
-import { RefreshTokensRepository } from './refresh-tokens.repository.js';
+import { RefreshTokensRepository, type RefreshTokenRow } from './refresh-tokens.repository.js';
 import { TokenService } from './token.service.js';
 import { UsersRepository, type UserRow } from './users.repository.js';
+
+const PLATFORM_PREFIX = 'p.';
+
+/** What a refresh-token check decided; failures are thrown after the transaction commits. */
+type RefreshOutcome = { ok: true; tokens: TokenResponse } | { ok: false };
 
 @Injectable()
 export class AuthService {
@@ -20,19 +30,25 @@ export class AuthService {
     private readonly refreshTokens: RefreshTokensRepository,
     private readonly admins: PlatformAdminsRepository,
     private readonly tenants: TenantRepository,
+    private readonly resolver: TenantResolver,
+    private readonly sessions: DatabaseSessions,
     private readonly passwords: PasswordService,
     private readonly tokens: TokenService,
     private readonly audit: AuditService,
+    private readonly throttle: LoginThrottle,
     private readonly config: AppConfig,
   ) {}
 
   /** Tenant login; the tenant is the one the request resolved to (Host or X-Tenant-ID). */
   async login(email: string, password: string): Promise<TokenResponse> {
     const state = requestContext.get()!;
+    const account = `${state.tenantId}:${email.toLowerCase()}`;
+    this.throttle.check(account, state.ip);
     const user = await this.users.findByEmail(email);
     // Always verify (against a dummy hash for unknown emails) so timing tells nothing.
     const ok = await this.passwords.verify(user?.password_hash, password);
     if (!user || !ok || user.status !== 'active') {
+      this.throttle.failed(account, state.ip);
       await this.audit.recordDetached(state.tenantId!, {
         action: 'auth.login_failed',
         actorId: user?.id ?? null,
@@ -42,6 +58,7 @@ export class AuthService {
       });
       throw new InvalidCredentialsError();
     }
+    this.throttle.succeeded(account);
     await this.audit.record({ action: 'auth.login', actorId: user.id, targetType: 'user', targetId: user.id });
     return this.issueTenantTokens(user, randomUUID());
   }
@@ -69,6 +86,75 @@ export class AuthService {
     return { accessToken, refreshToken: refresh.token, tokenType: 'Bearer', expiresIn: this.tokens.accessTtlSeconds };
   }
 
+  /**
+   * Rotates a tenant refresh token: the presented one is used up and a new one of the same
+   * family is issued. A token presented after it was used revokes its whole family (someone
+   * else holds a copy). The tenant comes from the token's prefix and must agree with Host /
+   * X-Tenant-ID when those are sent.
+   */
+  async refresh(refreshToken: string, sources: Omit<TenantSources, 'tokenTenantId'>): Promise<TokenResponse> {
+    const tenant = await this.tenantOfToken(refreshToken, sources);
+    if (!tenant) throw new InvalidRefreshTokenError();
+    const hash = this.tokens.hashRefreshToken(refreshToken);
+    const outcome = await this.sessions.runAsTenant(tenant.id, async (): Promise<RefreshOutcome> => {
+      const row = await this.refreshTokens.findByHashForUpdate(hash);
+      if (!row) return { ok: false };
+      if (row.used_at) {
+        await this.refreshTokens.revokeFamily(row.family_id);
+        await this.audit.record({
+          action: 'auth.refresh_reuse',
+          actorId: row.user_id,
+          targetType: 'user',
+          targetId: row.user_id,
+          detail: { familyId: row.family_id },
+        });
+        return { ok: false };
+      }
+      if (!live(row)) return { ok: false };
+      await this.refreshTokens.markUsed(row.id);
+      const user = await this.users.findById(row.user_id);
+      if (!user || user.status !== 'active') {
+        await this.refreshTokens.revokeFamily(row.family_id);
+        return { ok: false };
+      }
+      await this.audit.record({ action: 'auth.refresh', actorId: user.id, targetType: 'user', targetId: user.id });
+      return { ok: true, tokens: await this.issueTenantTokens(user, row.family_id) };
+    });
+    // Thrown after the commit, so a revoked family stays revoked.
+    if (!outcome.ok) throw new InvalidRefreshTokenError();
+    return outcome.tokens;
+  }
+
+  /** Revokes the refresh token's family (this device's session). Unknown tokens are ignored. */
+  async logout(refreshToken: string, sources: Omit<TenantSources, 'tokenTenantId'>): Promise<void> {
+    const tenant = await this.tenantOfToken(refreshToken, sources);
+    if (!tenant) return;
+    const hash = this.tokens.hashRefreshToken(refreshToken);
+    await this.sessions.runAsTenant(tenant.id, async () => {
+      const row = await this.refreshTokens.findByHashForUpdate(hash);
+      if (!row) return;
+      await this.refreshTokens.revokeFamily(row.family_id);
+      await this.audit.record({ action: 'auth.logout', actorId: row.user_id, targetType: 'user', targetId: row.user_id });
+    });
+  }
+
+  /**
+   * The tenant a refresh token names, checked like any tenant source (suspended → 403,
+   * disagreeing Host / X-Tenant-ID → 403 tenant_mismatch); undefined when it names no tenant
+   * (malformed, or the tenant is gone), which makes the token simply invalid.
+   */
+  private async tenantOfToken(refreshToken: string, sources: Omit<TenantSources, 'tokenTenantId'>) {
+    const id = refreshToken.split('.', 1)[0];
+    if (!isUuid(id) || refreshToken.length <= id.length + 1) return undefined;
+    try {
+      return await this.resolver.resolve({ ...sources, tokenTenantId: id.toLowerCase() });
+    } catch (err) {
+      // an unknown tenant named by Host / X-Tenant-ID is still answered as such
+      if (err instanceof TenantNotFoundError && !(await this.resolver.lookup(id))) return undefined;
+      throw err;
+    }
+  }
+
   async me() {
     const { principal } = requestContext.get()!;
     const user = await this.users.findById(principal!.subject);
@@ -89,17 +175,84 @@ export class AuthService {
 
   /** Platform admin login. */
   async platformLogin(email: string, password: string): Promise<TokenResponse> {
+    const state = requestContext.get();
+    const account = `platform:${email.toLowerCase()}`;
+    this.throttle.check(account, state?.ip);
     const admin = await this.admins.findByEmail(email);
     const ok = await this.passwords.verify(admin?.password_hash, password);
-    if (!admin || !ok || admin.status !== 'active') throw new InvalidCredentialsError();
-    const accessToken = this.tokens.signAccess({ scope: 'platform', subject: admin.id, role: 'platform_admin' });
-    const refresh = this.tokens.newRefreshToken('p.');
+    if (!admin || !ok || admin.status !== 'active') {
+      this.throttle.failed(account, state?.ip);
+      await this.audit.recordPlatform({
+        action: 'platform.login_failed',
+        actorId: admin?.id ?? null,
+        targetType: 'platform_admin',
+        targetId: admin?.id,
+        detail: { reason: !admin ? 'unknown_email' : !ok ? 'wrong_password' : 'admin_disabled' },
+      });
+      throw new InvalidCredentialsError();
+    }
+    this.throttle.succeeded(account);
+    await this.audit.recordPlatform({ action: 'platform.login', actorId: admin.id, targetType: 'platform_admin', targetId: admin.id });
+    return this.issuePlatformTokens(admin.id, randomUUID());
+  }
+
+  /** Platform refresh: the same rotation and reuse rules as tenant refresh tokens. */
+  async platformRefresh(refreshToken: string): Promise<TokenResponse> {
+    if (!refreshToken.startsWith(PLATFORM_PREFIX)) throw new InvalidRefreshTokenError();
+    const hash = this.tokens.hashRefreshToken(refreshToken);
+    let reuse: RefreshTokenRow | undefined;
+    const outcome = await this.sessions.runAsPlatform('refresh', async (): Promise<RefreshOutcome> => {
+      const row = await this.admins.findRefreshTokenForUpdate(hash);
+      if (!row) return { ok: false };
+      if (row.used_at) {
+        await this.admins.revokeRefreshFamily(row.family_id);
+        reuse = row;
+        return { ok: false };
+      }
+      if (!live(row)) return { ok: false };
+      await this.admins.markRefreshTokenUsed(row.id);
+      const admin = await this.admins.findById(row.user_id);
+      if (!admin || admin.status !== 'active') {
+        await this.admins.revokeRefreshFamily(row.family_id);
+        return { ok: false };
+      }
+      return { ok: true, tokens: await this.issuePlatformTokens(admin.id, row.family_id) };
+    });
+    if (reuse) {
+      await this.audit.recordPlatform({
+        action: 'platform.refresh_reuse',
+        actorId: reuse.user_id,
+        targetType: 'platform_admin',
+        targetId: reuse.user_id,
+        detail: { familyId: reuse.family_id },
+      });
+    }
+    if (!outcome.ok) throw new InvalidRefreshTokenError();
+    return outcome.tokens;
+  }
+
+  async platformLogout(refreshToken: string): Promise<void> {
+    const hash = this.tokens.hashRefreshToken(refreshToken);
+    await this.sessions.runAsPlatform('logout', async () => {
+      const row = await this.admins.findRefreshTokenForUpdate(hash);
+      if (row) await this.admins.revokeRefreshFamily(row.family_id);
+    });
+  }
+
+  /** Needs a platform transaction (the login route's, or one opened by refresh). */
+  private async issuePlatformTokens(adminId: string, familyId: string): Promise<TokenResponse> {
+    const accessToken = this.tokens.signAccess({ scope: 'platform', subject: adminId, role: 'platform_admin' });
+    const refresh = this.tokens.newRefreshToken(PLATFORM_PREFIX);
     await this.admins.insertRefreshToken({
-      adminId: admin.id,
-      familyId: randomUUID(),
+      adminId,
+      familyId,
       hash: refresh.hash,
       expiresAt: new Date(Date.now() + this.config.jwt.refreshTtlSeconds * 1000),
     });
     return { accessToken, refreshToken: refresh.token, tokenType: 'Bearer', expiresIn: this.tokens.accessTtlSeconds };
   }
+}
+
+function live(row: RefreshTokenRow): boolean {
+  return !row.revoked_at && new Date(row.expires_at).getTime() > Date.now();
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import argon2 from 'argon2';
+import { ValidationFailedError } from '../../common/errors.js';
 
 // OWASP's argon2id minimum: m = 19 MiB, t = 2, p = 1.
 const OPTIONS = { type: argon2.argon2id, memoryCost: 19 * 1024, timeCost: 2, parallelism: 1 } as const;
@@ -20,4 +21,14 @@ export class PasswordService {
       return false;
     }
   }
+}
+
+/** Password policy (answered as 400 validation_failed): at least 12 characters and not the email address. */
+export function checkPasswordPolicy(email: string, password: string): void {
+  const errors = [];
+  if (password.length < 12) errors.push({ field: 'password', message: 'password must be at least 12 characters' });
+  if (password.trim().toLowerCase() === email.trim().toLowerCase()) {
+    errors.push({ field: 'password', message: 'password must not be the email address' });
+  }
+  if (errors.length) throw new ValidationFailedError(errors, 'The password does not meet the policy.');
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { requestContext } from '../../common/request-context.js';
+import type { RefreshTokenRow } from './refresh-tokens.repository.js';
 
 export interface PlatformAdminRow {
   id: string;
@@ -37,6 +38,36 @@ export class PlatformAdminsRepository {
       `INSERT INTO platform_refresh_tokens (admin_id, family_id, token_hash, expires_at)
        VALUES ($1, $2, $3, $4)`,
       [t.adminId, t.familyId, t.hash, t.expiresAt],
+    );
+  }
+
+  async findById(id: string): Promise<PlatformAdminRow | undefined> {
+    const em = await requestContext.platformManager();
+    const rows = await em.query('SELECT id, email, status FROM platform_admins WHERE id = $1', [id]);
+    return rows[0];
+  }
+
+  /** The refresh token with this hash, locked against a concurrent refresh. */
+  async findRefreshTokenForUpdate(hash: string): Promise<RefreshTokenRow | undefined> {
+    const em = await requestContext.platformManager();
+    const rows = await em.query(
+      `SELECT id, admin_id AS user_id, family_id, expires_at, used_at, revoked_at
+         FROM platform_refresh_tokens WHERE token_hash = $1 FOR UPDATE`,
+      [hash],
+    );
+    return rows[0];
+  }
+
+  async markRefreshTokenUsed(id: string): Promise<void> {
+    const em = await requestContext.platformManager();
+    await em.query('UPDATE platform_refresh_tokens SET used_at = now() WHERE id = $1', [id]);
+  }
+
+  async revokeRefreshFamily(familyId: string): Promise<void> {
+    const em = await requestContext.platformManager();
+    await em.query(
+      'UPDATE platform_refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL',
+      [familyId],
     );
   }
 }

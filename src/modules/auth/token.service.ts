@@ -5,8 +5,6 @@ import { UnauthorizedError } from '../../common/errors.js';
 import type { Principal } from '../../common/principal.js';
 import { AppConfig } from '../../config/app-config.js';
 
-const ALGORITHMS = ['HS256'] as const;
-
 interface AccessClaims {
   sub: string;
   jti: string;
@@ -34,27 +32,51 @@ export class TokenService {
       claims.tid = p.tenantId;
       claims.sd = p.subdomain;
     }
+    const keys = this.config.jwt;
     return this.jwt.sign(claims, {
-      algorithm: ALGORITHMS[0],
-      secret: this.config.jwt.secret,
+      algorithm: keys.algorithm,
+      ...(keys.algorithm === 'HS256' ? { secret: keys.secret } : { privateKey: keys.privateKey, keyid: keys.keyId }),
       issuer: this.config.jwt.issuer,
       audience: this.config.jwt.audience,
       expiresIn: this.config.jwt.accessTtlSeconds,
     });
   }
 
-  /** Verifies signature, algorithm, iss, aud and exp; anything else is 401 unauthorized. */
+  /**
+   * Verifies signature, algorithm, iss, aud and exp; anything else is 401 unauthorized. The only
+   * algorithm accepted is the configured one (never `none`, never HS256 when keys are
+   * asymmetric), and with asymmetric keys the header's `kid` picks the public key.
+   */
   verifyAccess(token: string): Principal {
+    const bad = () => new UnauthorizedError('The access token is missing, malformed, expired or not signed by us.');
+    const keys = this.config.jwt;
+    let header: { alg?: unknown; kid?: unknown } | undefined;
+    try {
+      header = (this.jwt.decode(token, { complete: true }) as { header?: typeof header } | null)?.header;
+    } catch {
+      throw bad();
+    }
+    if (!header || header.alg !== keys.algorithm) throw bad();
+    let key: { secret: string } | { publicKey: string };
+    if (keys.algorithm === 'HS256') {
+      key = { secret: keys.secret! };
+    } else {
+      const publicKey = typeof header.kid === 'string' && Object.hasOwn(keys.publicKeys, header.kid)
+        ? keys.publicKeys[header.kid]
+        : undefined;
+      if (!publicKey) throw bad();
+      key = { publicKey };
+    }
     let claims: AccessClaims & { exp?: number; iat?: number };
     try {
       claims = this.jwt.verify(token, {
-        algorithms: [...ALGORITHMS],
-        secret: this.config.jwt.secret,
+        algorithms: [keys.algorithm],
+        ...key,
         issuer: this.config.jwt.issuer,
         audience: this.config.jwt.audience,
       });
     } catch {
-      throw new UnauthorizedError('The access token is missing, malformed, expired or not signed by us.');
+      throw bad();
     }
     const valid =
       typeof claims.sub === 'string' &&

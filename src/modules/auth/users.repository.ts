@@ -37,4 +37,38 @@ export class UsersRepository {
     );
     return rows[0];
   }
+
+  /** One page of the tenant's users, oldest first; RLS limits the rows to the current tenant. */
+  async page(limit: number, offset: number): Promise<{ rows: UserRow[]; total: number }> {
+    const em = await requestContext.tenantManager();
+    const [{ total }] = await em.query('SELECT count(*)::int AS total FROM users');
+    const rows = await em.query('SELECT * FROM users ORDER BY created_at, id LIMIT $1 OFFSET $2', [limit, offset]);
+    return { rows, total };
+  }
+
+  async update(id: string, patch: { role?: string; status?: string }): Promise<UserRow | undefined> {
+    const em = await requestContext.tenantManager();
+    const rows = await em.query(
+      `UPDATE users SET role = coalesce($2, role), status = coalesce($3, status), updated_at = now()
+        WHERE id = $1 RETURNING *`,
+      [id, patch.role ?? null, patch.status ?? null],
+    );
+    // TypeORM answers UPDATE … RETURNING with [rows, count]
+    const list = Array.isArray(rows[0]) ? rows[0] : rows;
+    return list[0];
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const em = await requestContext.tenantManager();
+    const rows = await em.query('DELETE FROM users WHERE id = $1 RETURNING id', [id]);
+    const list = Array.isArray(rows[0]) ? rows[0] : rows;
+    return list.length > 0;
+  }
+
+  /** Role and status of a user for the per-request check: one primary-key lookup. */
+  async access(id: string): Promise<{ role: string; status: string } | undefined> {
+    const em = await requestContext.tenantManager();
+    const rows = await em.query('SELECT role, status FROM users WHERE id = $1', [id]);
+    return rows[0];
+  }
 }

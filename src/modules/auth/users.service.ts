@@ -1,0 +1,74 @@
+import { Injectable } from '@nestjs/common';
+import { ConflictError, NotFoundError, ValidationFailedError } from '../../common/errors.js';
+import { requestContext } from '../../common/request-context.js';
+import type { Page } from '../registry/dto/list-tenants.query.js';
+import { AuditService } from './audit.service.js';
+import type { CreateUserDto, UpdateUserDto, UserDto } from './dto/users.dto.js';
+import { checkPasswordPolicy, PasswordService } from './password.service.js';
+import { UsersRepository, type UserRow } from './users.repository.js';
+
+const toDto = (u: UserRow): UserDto => ({
+  id: u.id,
+  email: u.email,
+  role: u.role,
+  status: u.status,
+  createdAt: new Date(u.created_at).toISOString(),
+});
+
+/** The tenant admin's user management; every query runs under the tenant's RLS context. */
+@Injectable()
+export class UsersService {
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly passwords: PasswordService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async list(query: { page?: number; limit?: number }): Promise<Page<UserDto>> {
+    const page = query.page ?? 1;
+    const limit = query.limit ?? 20;
+    const { rows, total } = await this.users.page(limit, (page - 1) * limit);
+    return { items: rows.map(toDto), page, limit, total };
+  }
+
+  async create(body: CreateUserDto): Promise<UserDto> {
+    const email = body.email.toLowerCase();
+    checkPasswordPolicy(email, body.password);
+    if (await this.users.findByEmail(email)) throw new ConflictError('A user with this email already exists.');
+    const user = await this.users.insert({ email, passwordHash: await this.passwords.hash(body.password), role: body.role });
+    await this.audit.record({ action: 'user.created', targetType: 'user', targetId: user.id, detail: { email, role: user.role } });
+    return toDto(user);
+  }
+
+  async update(id: string, body: UpdateUserDto): Promise<UserDto> {
+    if (body.role === undefined && body.status === undefined) {
+      throw new ValidationFailedError([{ field: 'role', message: 'send role or status' }]);
+    }
+    this.refuseSelf(id, body.role !== undefined && body.role !== 'admin' ? 'demote' : body.status === 'disabled' ? 'disable' : undefined);
+    const before = await this.users.findById(id);
+    if (!before) throw new NotFoundError('The user does not exist.');
+    // Disabling revokes the user's refresh tokens in this transaction (trigger in 0005).
+    const user = (await this.users.update(id, body))!;
+    await this.audit.record({
+      action: 'user.updated',
+      targetType: 'user',
+      targetId: id,
+      detail: { from: { role: before.role, status: before.status }, to: { role: user.role, status: user.status } },
+    });
+    return toDto(user);
+  }
+
+  async remove(id: string): Promise<void> {
+    this.refuseSelf(id, 'delete');
+    const user = await this.users.findById(id);
+    if (!user || !(await this.users.delete(id))) throw new NotFoundError('The user does not exist.');
+    await this.audit.record({ action: 'user.deleted', targetType: 'user', targetId: id, detail: { email: user.email } });
+  }
+
+  // An admin who locks themselves out leaves the tenant without anyone to undo it.
+  private refuseSelf(id: string, what: string | undefined) {
+    if (what && requestContext.get()?.principal?.subject === id) {
+      throw new ConflictError(`You cannot ${what} your own account.`);
+    }
+  }
+}
