@@ -139,6 +139,24 @@ describe('auth sessions: refresh, logout, invalidation', () => {
     await http().post('/v1/auth/refresh').send({ refreshToken: t.refreshToken }).expect(401);
   });
 
+  // The user check shares a round trip with the handler's first query; its verdict still decides
+  // the answer, and what the handler wrote is rolled back.
+  it("a disabled admin's write is refused with 401 and leaves nothing behind; a 404 route answers 401 too", async () => {
+    const admin = await createUser(a.id, { role: 'admin' });
+    const t = await login(a, admin);
+    await platformCommit((sql) => sql.query(`UPDATE users SET status = 'disabled' WHERE id = $1`, [admin.id]));
+    const email = `late-${randomUUID().slice(0, 8)}@example.test`;
+    const res = await http()
+      .post('/v1/users')
+      .set(bearer(t.accessToken))
+      .send({ email, password: 'a-long-enough-password', role: 'member' })
+      .expect(401);
+    expect(res.body.code).toBe('unauthorized');
+    const left = await asTenant(a.id, async (sql) => (await sql.query('SELECT count(*)::int AS n FROM users WHERE email = $1', [email])).rows[0].n);
+    expect(left).toBe(0);
+    await http().patch(`/v1/users/${randomUUID()}`).set(bearer(t.accessToken)).send({ role: 'member' }).expect(401);
+  });
+
   it('a token for a user id that never existed, or with a stale role, is refused', async () => {
     const u = await createUser(a.id, { role: 'member' });
     const ghost = tenantToken(app, { tenantId: a.id, userId: b.id, role: 'admin' });
