@@ -47,11 +47,12 @@ ALTER TABLE resources FORCE ROW LEVEL SECURITY;
 
 -- Read: own rows, global rows, and selective rows with a share for the current tenant. The
 -- EXISTS reads resource_shares under its own policy, which shows a grantee its share rows.
+-- Global rows need a tenant set, so a session with no tenant (or a cleared one) sees nothing.
 DROP POLICY IF EXISTS resources_tenant_read ON resources;
 CREATE POLICY resources_tenant_read ON resources FOR SELECT TO tenancy_app
   USING (
     tenant_id = (SELECT app.current_tenant_id())
-    OR sharing_mode = 'global'
+    OR (sharing_mode = 'global' AND (SELECT app.current_tenant_id()) IS NOT NULL)
     OR (sharing_mode = 'selective' AND EXISTS (
           SELECT 1 FROM resource_shares s
            WHERE s.tenant_id = resources.tenant_id AND s.resource_id = resources.id
