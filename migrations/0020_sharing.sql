@@ -123,3 +123,66 @@ CREATE POLICY resource_shares_platform_access ON resource_shares FOR ALL TO tena
   WITH CHECK ((SELECT app.is_platform()));
 REVOKE ALL ON resource_shares FROM PUBLIC;
 GRANT SELECT, INSERT, UPDATE, DELETE ON resource_shares TO tenancy_app, tenancy_platform;
+
+-- The listing of GET /v1/resources: one page ($3 rows from offset $4) of what the current
+-- tenant may see, newest first, with the total on every row (one row of NULLs and the total for
+-- an empty page). $1 scope: 'own' | 'shared' | 'all'; $2 kind or NULL.
+-- Three disjoint branches, each driven by one index and cut at offset + limit: own rows
+-- (resources_tenant_created_idx), other tenants' global rows (resources_global_created_idx),
+-- selective rows shared with me (resource_shares_grantee_idx). An OR across the read policy
+-- cannot use an index; the branches can. Their predicates only pick the index: SECURITY INVOKER
+-- keeps every row under the policies above. A plain SQL function so Postgres (18+) caches its
+-- plan per connection; the SET clause keeps it from being inlined (which would re-plan it on
+-- every call) and pins search_path.
+CREATE OR REPLACE FUNCTION app.list_visible_resources(p_scope text, p_kind text, p_limit int, p_offset int)
+  RETURNS TABLE (tenant_id uuid, id uuid, kind text, name text, content jsonb, sharing_mode text,
+                 created_at timestamptz, updated_at timestamptz, owned boolean, grantees uuid[], total int)
+  LANGUAGE sql STABLE SECURITY INVOKER PARALLEL SAFE
+  SET search_path = pg_catalog, public
+AS $$
+  WITH page AS (
+    SELECT * FROM (
+      (SELECT r.tenant_id, r.id, r.kind, r.name, r.content, r.sharing_mode, r.created_at, r.updated_at
+         FROM resources r
+        WHERE $1 IN ('own', 'all') AND r.tenant_id = (SELECT app.current_tenant_id())
+          AND ($2 IS NULL OR r.kind = $2)
+        ORDER BY r.created_at DESC, r.id DESC LIMIT $3 + $4)
+      UNION ALL
+      (SELECT r.tenant_id, r.id, r.kind, r.name, r.content, r.sharing_mode, r.created_at, r.updated_at
+         FROM resources r
+        WHERE $1 IN ('shared', 'all') AND r.sharing_mode = 'global' AND r.tenant_id <> (SELECT app.current_tenant_id())
+          AND ($2 IS NULL OR r.kind = $2)
+        ORDER BY r.created_at DESC, r.id DESC LIMIT $3 + $4)
+      UNION ALL
+      (SELECT r.tenant_id, r.id, r.kind, r.name, r.content, r.sharing_mode, r.created_at, r.updated_at
+         FROM resource_shares s JOIN resources r ON r.tenant_id = s.tenant_id AND r.id = s.resource_id
+        WHERE $1 IN ('shared', 'all') AND s.grantee_tenant_id = (SELECT app.current_tenant_id())
+          AND r.sharing_mode = 'selective' AND ($2 IS NULL OR r.kind = $2)
+        ORDER BY r.created_at DESC, r.id DESC LIMIT $3 + $4)
+    ) v
+    ORDER BY v.created_at DESC, v.id DESC LIMIT $3 OFFSET $4
+  ), counted AS (
+    SELECT ((SELECT count(*) FROM resources r
+              WHERE $1 IN ('own', 'all') AND r.tenant_id = (SELECT app.current_tenant_id())
+                AND ($2 IS NULL OR r.kind = $2))
+          + (SELECT count(*) FROM resources r
+              WHERE $1 IN ('shared', 'all') AND r.sharing_mode = 'global' AND r.tenant_id <> (SELECT app.current_tenant_id())
+                AND ($2 IS NULL OR r.kind = $2))
+          + (SELECT count(*) FROM resource_shares s JOIN resources r ON r.tenant_id = s.tenant_id AND r.id = s.resource_id
+              WHERE $1 IN ('shared', 'all') AND s.grantee_tenant_id = (SELECT app.current_tenant_id())
+                AND r.sharing_mode = 'selective' AND ($2 IS NULL OR r.kind = $2)))::int AS n
+  )
+  -- The grantees only for the owner's own selective rows: RLS shows a grantee its own share row,
+  -- and the API must not.
+  SELECT p.tenant_id, p.id, p.kind, p.name, p.content, p.sharing_mode, p.created_at, p.updated_at,
+         p.tenant_id = (SELECT app.current_tenant_id()),
+         CASE WHEN p.tenant_id = (SELECT app.current_tenant_id()) AND p.sharing_mode = 'selective'
+              THEN ARRAY(SELECT s.grantee_tenant_id FROM resource_shares s
+                          WHERE s.tenant_id = p.tenant_id AND s.resource_id = p.id ORDER BY 1)
+         END,
+         c.n
+    FROM counted c LEFT JOIN page p ON true
+   ORDER BY p.created_at DESC, p.id DESC
+$$;
+REVOKE EXECUTE ON FUNCTION app.list_visible_resources(text, text, int, int) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION app.list_visible_resources(text, text, int, int) TO tenancy_app;

@@ -29,46 +29,6 @@ const VIEW_COLS = `v.tenant_id, v.id, v.kind, v.name, v.content, v.sharing_mode,
                    WHERE s.tenant_id = v.tenant_id AND s.resource_id = v.id ORDER BY s.grantee_tenant_id)
   END AS grantees`;
 
-/**
- * The branches of the listing. Each is driven by one index and disjoint from the others:
- * own rows (resources_tenant_created_idx), other tenants' global rows (the partial
- * resources_global_created_idx), selective rows shared with me (resource_shares_grantee_idx →
- * resources_pkey). Isolation is still the policies' job: these predicates only pick the index,
- * RLS filters every row they return.
- */
-function branches(scope: ListScope, kindParam: string | null): string[] {
-  const kind = kindParam ? ` AND r.kind = ${kindParam}` : '';
-  const own = `SELECT ${COLS} FROM resources r WHERE r.tenant_id = ${ME}${kind}`;
-  const global = `SELECT ${COLS} FROM resources r
-     WHERE r.sharing_mode = 'global' AND r.tenant_id <> ${ME}${kind}`;
-  const shared = `SELECT ${COLS} FROM resource_shares s
-      JOIN resources r ON r.tenant_id = s.tenant_id AND r.id = s.resource_id
-     WHERE s.grantee_tenant_id = ${ME} AND r.sharing_mode = 'selective'${kind}`;
-  if (scope === 'own') return [own];
-  if (scope === 'shared') return [global, shared];
-  return [own, global, shared];
-}
-
-/**
- * SQL of one page of the listing: every branch sorted and cut at offset + limit on its own index,
- * then merged. Parameters: $1 offset + limit, $2 limit, $3 offset, [$4 kind].
- * Exported for the plan test (test/rls/sharing-plan.spec.ts).
- */
-export function listPageSql(scope: ListScope, withKind: boolean): string {
-  const parts = branches(scope, withKind ? '$4' : null).map(
-    (b) => `(${b} ORDER BY r.created_at DESC, r.id DESC LIMIT $1)`,
-  );
-  return `SELECT ${VIEW_COLS}
-    FROM (${parts.join('\n UNION ALL\n ')}) v
-   ORDER BY v.created_at DESC, v.id DESC LIMIT $2 OFFSET $3`;
-}
-
-/** SQL of the listing's total. Parameters: [$1 kind]. */
-export function listCountSql(scope: ListScope, withKind: boolean): string {
-  const counts = branches(scope, withKind ? '$1' : null).map((b) => `(SELECT count(*) FROM (${b}) c)`);
-  return `SELECT (${counts.join(' + ')})::int AS total`;
-}
-
 /** A row (resource columns + `owned` + `grantees`) as the API shows it. */
 export function resourceFromRow(row: Record<string, any>): ResourceView {
   const sharing: ResourceView['sharing'] = { mode: row.sharing_mode };
@@ -89,14 +49,17 @@ export function resourceFromRow(row: Record<string, any>): ResourceView {
 /** Resources and shares through the tenant role's RLS: the policies decide every row. */
 @Injectable()
 export class SharingRepository {
+  /**
+   * One page of what the current tenant may see, and the total: app.list_visible_resources
+   * (0020_sharing.sql), a SECURITY INVOKER function, so the policies still decide every row.
+   */
   async list(q: { scope: ListScope; kind?: string; page: number; limit: number }): Promise<{ items: ResourceView[]; total: number }> {
     const em = await requestContext.tenantManager();
-    const offset = (q.page - 1) * q.limit;
-    const withKind = q.kind !== undefined;
-    const pageParams: unknown[] = [offset + q.limit, q.limit, offset, ...(withKind ? [q.kind] : [])];
-    const rows = await em.query(listPageSql(q.scope, withKind), pageParams);
-    const [{ total }] = await em.query(listCountSql(q.scope, withKind), withKind ? [q.kind] : []);
-    return { items: rows.map(resourceFromRow), total };
+    const rows = await em.query(
+      'SELECT * FROM app.list_visible_resources($1, $2, $3, $4)',
+      [q.scope, q.kind ?? null, q.limit, (q.page - 1) * q.limit],
+    );
+    return { items: rows.filter((r: { id: string | null }) => r.id !== null).map(resourceFromRow), total: rows[0]?.total ?? 0 };
   }
 
   /** The resource if it is visible to the current tenant (own first should ids ever collide). */
