@@ -3,7 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { bearer, createUser, tenantToken } from '../helpers/auth.js';
 import { createTestApp } from '../helpers/create-app.js';
-import { asTenant } from '../helpers/db.js';
+import { asTenant, platformCommit } from '../helpers/db.js';
 import { createTenant, type TestTenant } from '../helpers/factories.js';
 
 type Headers = Record<string, string>;
@@ -38,7 +38,11 @@ describe('sharing over HTTP (API.md "Sharing", ISOLATION.md 10–16)', () => {
     ownerMember = await tokenFor(t.owner, 'member');
     ownerReadOnly = await tokenFor(t.owner, 'read_only');
   });
-  afterAll(() => app.close());
+  afterAll(async () => {
+    // global resources are visible to every suite running in parallel: leave none behind
+    await platformCommit((sql) => sql.query('DELETE FROM resources WHERE tenant_id = ANY($1)', [Object.values(t).map((x) => x.id)]));
+    await app.close();
+  });
 
   async function create(as: Headers, body: Record<string, unknown>, status = 201) {
     const res = await http().post('/v1/resources').set(as).send(body);
