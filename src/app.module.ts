@@ -13,6 +13,7 @@ import { HealthModule } from './health/health.module.js';
 import { AuthModule } from './modules/auth/auth.module.js';
 import { ProvisioningModule } from './modules/provisioning/provisioning.module.js';
 import { RegistryModule } from './modules/registry/registry.module.js';
+import { SharingModule } from './modules/sharing/sharing.module.js';
 import { TenantModule } from './modules/tenant/tenant.module.js';
 import { DiagnosticsModule } from './observability/diagnostics.module.js';
 import { LoggingModule } from './observability/logging.module.js';
@@ -43,6 +44,7 @@ export class AppModule {
         AuthModule,
         RegistryModule,
         ProvisioningModule,
+        SharingModule,
         ...(options.config.diagnosticRoutes ? [DiagnosticsModule] : []),
       ],
       providers: [

@@ -18,6 +18,7 @@ import {
 import type { FastifyRequest } from 'fastify';
 import pg from 'pg';
 import '../../src/common/fastify-request.js';
+import { resourceFromRow } from '../../src/modules/sharing/sharing.repository.js';
 import { TenantRoute } from '../../src/common/route-scope.js';
 import { TENANT_COLUMNS, tenantFromRow } from '../../src/modules/tenant/tenant.repository.js';
 
@@ -93,22 +94,6 @@ const LIST_SQL = `WITH visible AS MATERIALIZED (${VISIBLE}),
     FROM (SELECT 1) AS one
     LEFT JOIN LATERAL (SELECT ${COLUMNS} FROM page JOIN resources r ON r.tenant_id = page.tenant_id AND r.id = page.id) p ON true
    ORDER BY p.created_at DESC, p.id DESC`.replaceAll('$TENANT', '$3');
-
-function resourceFromRow(row: Record<string, any>) {
-  const sharing: { mode: string; tenants?: string[] } = { mode: row.sharing_mode };
-  if (row.owned && row.sharing_mode === 'selective') sharing.tenants = row.grantees ?? [];
-  return {
-    id: row.id,
-    ownerTenantId: row.tenant_id,
-    owned: row.owned === true,
-    kind: row.kind,
-    name: row.name,
-    content: row.content,
-    sharing,
-    createdAt: new Date(row.created_at).toISOString(),
-    updatedAt: new Date(row.updated_at).toISOString(),
-  };
-}
 
 /** Baselines of GET /v1/resources/:id and GET /v1/resources (sharing module). */
 @Controller('bench/baseline/resources')

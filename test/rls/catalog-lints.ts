@@ -21,6 +21,15 @@ export const SECURITY_DEFINER_ALLOW_LIST: Record<string, string> = {
   'app.resolve_tenant(text)': 'tenant resolution before any context; returns one tenant by key',
 };
 
+/**
+ * Keys of tenant tables that may omit tenant_id, and why. Only a reference that is cross-tenant
+ * by definition belongs here; the lint itself stays as strict for every other key.
+ */
+export const CROSS_TENANT_KEY_ALLOW_LIST: Record<string, string> = {
+  'resource_shares.resource_shares_grantee_fkey':
+    'the grantee of a share is another tenant by definition; tenant_id (the owner) is in the key and in the foreign key to resources',
+};
+
 const APP_SCHEMAS = `('public', 'app')`;
 
 export async function tenantTables(sql: Sql): Promise<string[]> {
@@ -223,6 +232,7 @@ export async function lintTenantKeys(sql: Sql): Promise<string[]> {
      WHERE con.contype IN ('p', 'u', 'f') AND c.relname = ANY($1)`, [tables]);
   for (const r of rows) {
     const kind = { p: 'primary key', u: 'unique constraint', f: 'foreign key' }[r.contype as 'p' | 'u' | 'f'];
+    if (`${r.relname}.${r.conname}` in CROSS_TENANT_KEY_ALLOW_LIST) continue;
     if (!r.cols.includes('tenant_id')) out.push(`${r.relname}.${r.conname}: ${kind} without tenant_id (${r.cols})`);
     if (r.contype === 'f' && tables.includes(r.ref_table) && !r.ref_cols.includes('tenant_id')) {
       out.push(`${r.relname}.${r.conname}: foreign key to ${r.ref_table} does not match on tenant_id`);

@@ -1,0 +1,26 @@
+import { ForbiddenError, NotFoundError, ValidationFailedError, type FieldError } from '../../common/errors.js';
+
+export class ResourceNotFoundError extends NotFoundError {
+  constructor() {
+    super('The resource does not exist.');
+  }
+}
+
+/** Visible (shared with this tenant) but owned by another: readers never write. */
+export class NotResourceOwnerError extends ForbiddenError {
+  constructor() {
+    super('Only the tenant that owns this resource may change it.');
+  }
+}
+
+export class GlobalPublishForbiddenError extends ForbiddenError {
+  constructor() {
+    super('Only a platform tenant may share a resource globally.');
+  }
+}
+
+export class InvalidSharingError extends ValidationFailedError {
+  constructor(errors: FieldError[]) {
+    super(errors, 'The sharing settings are not valid.');
+  }
+}

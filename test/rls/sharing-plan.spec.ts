@@ -1,0 +1,121 @@
+import pg from 'pg';
+import { asTenant, platformCommit, uniqueSubdomain } from '../helpers/db.js';
+import { testEndpoints } from '../helpers/env.js';
+
+interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  'Index Name'?: string;
+  Plans?: PlanNode[];
+}
+const walk = (n: PlanNode): PlanNode[] => [n, ...(n.Plans ?? []).flatMap(walk)];
+
+// The listing of GET /v1/resources (app.list_visible_resources) must plan on indexes (the issue's
+// speed rule); the figures at 1,000,000 rows come from the benchmark (bench/seed-sharing.ts,
+// scenario 3; bench/explain-sharing.ts). The function's body is prepared with the same parameter
+// types and explained both as a custom plan and as the generic plan the cached function reuses.
+describe('the sharing listing plans on indexes, never a Seq Scan on resources', () => {
+  const TENANTS = 40;
+  const PER_TENANT = 100;
+  let tenantIds: string[] = [];
+  let reader: string;
+
+  async function asOwner<T>(fn: (sql: pg.Client) => Promise<T>): Promise<T> {
+    const sql = new pg.Client({ connectionString: testEndpoints().ownerUrl });
+    await sql.connect();
+    try {
+      return await fn(sql);
+    } finally {
+      await sql.end();
+    }
+  }
+
+  beforeAll(async () => {
+    const prefix = uniqueSubdomain('plan');
+    tenantIds = await platformCommit(async (sql) => {
+      const { rows } = await sql.query(
+        `INSERT INTO tenants (subdomain, company_name, type, status)
+         SELECT $1 || '-' || g, 'Plan ' || g, CASE WHEN g = 1 THEN 'platform' ELSE 'client' END, 'active'
+           FROM generate_series(1, $2::int) g ORDER BY g RETURNING id`,
+        [prefix, TENANTS],
+      );
+      const ids = rows.map((r) => r.id as string);
+      await sql.query(
+        `INSERT INTO resources (tenant_id, kind, name, sharing_mode, created_at)
+         SELECT t, (ARRAY['agent','tool','prompt'])[1 + g % 3], 'r' || g,
+                CASE WHEN n = 1 AND g <= 20 THEN 'global' WHEN g % 10 = 0 THEN 'selective' ELSE 'private' END,
+                now() - g * interval '1 minute'
+           FROM unnest($1::uuid[]) WITH ORDINALITY u(t, n) CROSS JOIN generate_series(1, $2::int) g`,
+        [ids, PER_TENANT],
+      );
+      // every selective resource shared with three other tenants
+      await sql.query(
+        `INSERT INTO resource_shares (tenant_id, resource_id, grantee_tenant_id)
+         SELECT r.tenant_id, r.id, ids[1 + (array_position(ids, r.tenant_id) + k) % cardinality(ids)]
+           FROM resources r, (SELECT $1::uuid[] AS ids) x, generate_series(1, 3) k
+          WHERE r.tenant_id = ANY($1) AND r.sharing_mode = 'selective'`,
+        [ids],
+      );
+      return ids;
+    });
+    reader = tenantIds[5];
+    await asOwner((sql) => sql.query('ANALYZE resources; ANALYZE resource_shares'));
+  });
+
+  afterAll(async () => {
+    // the tenants take their resources and shares with them (ON DELETE CASCADE)
+    await platformCommit((sql) => sql.query('DELETE FROM tenants WHERE id = ANY($1)', [tenantIds]));
+  });
+
+  let body: string;
+  async function plans(args: string): Promise<Record<string, PlanNode[]>> {
+    body ??= await asOwner(async (sql) => (await sql.query(
+      `SELECT prosrc FROM pg_proc WHERE oid = 'app.list_visible_resources(text, text, int, int)'::regprocedure`)).rows[0].prosrc);
+    return asTenant(reader, async (sql) => {
+      await sql.query(`PREPARE listing(text, text, int, int) AS ${body}`);
+      const out: Record<string, PlanNode[]> = {};
+      for (const mode of ['force_custom_plan', 'force_generic_plan']) {
+        await sql.query(`SET LOCAL plan_cache_mode = ${mode}`);
+        const { rows } = await sql.query(`EXPLAIN (FORMAT JSON) EXECUTE listing(${args})`);
+        out[mode] = walk(rows[0]['QUERY PLAN'][0].Plan);
+      }
+      return out;
+    });
+  }
+
+  for (const scope of ['all', 'shared', 'own']) {
+    it(`scope=${scope}: page and total, with and without kind, custom and generic plan`, async () => {
+      for (const args of [`'${scope}', NULL, 20, 0`, `'${scope}', 'agent', 20, 20`]) {
+        for (const [mode, nodes] of Object.entries(await plans(args))) {
+          // every read of resources goes through an index (which one depends on the statistics)
+          const scans = nodes.filter((n) => n['Relation Name'] === 'resources').map((n) => `${n['Node Type']} ${n['Index Name'] ?? ''}`.trim());
+          expect({ args, mode, seq: scans.filter((n) => n.startsWith('Seq Scan')) }).toEqual({ args, mode, seq: [] });
+          expect(scans.length).toBeGreaterThan(0);
+          for (const scan of scans) expect(scan).toMatch(/^(Index Scan|Index Only Scan|Bitmap Heap Scan)/);
+          // a custom plan drops the branches the scope excludes; the generic plan keeps them all
+          const used = new Set(nodes.map((n) => n['Index Name']).filter(Boolean));
+          if (mode === 'force_generic_plan' || scope !== 'own') expect(used).toContain('resources_global_created_idx');
+          if (mode === 'force_generic_plan' || scope !== 'own') expect(used).toContain('resource_shares_grantee_idx');
+        }
+      }
+    });
+  }
+
+  it('the function answers what the policies allow (the plan is not a different question)', async () => {
+    await asTenant(reader, async (sql) => {
+      // everything visible (other suites' global resources included), in one page and one
+      // snapshot, against a plain count under the read policy
+      const { rows } = await sql.query(
+        `SELECT f.*, (SELECT count(*)::int FROM resources) AS by_policy
+           FROM app.list_visible_resources('all', NULL, 100000, 0) f`);
+      const byRule = await sql.query('SELECT count(*)::int AS n FROM resources WHERE tenant_id = ANY($1)', [tenantIds]);
+      // own 100 + 20 global + 3 shares from each of the 3 tenants before it (10 selective each)
+      expect(byRule.rows[0].n).toBe(PER_TENANT + 20 + 30);
+      expect(rows.filter((r) => tenantIds.includes(r.tenant_id))).toHaveLength(byRule.rows[0].n);
+      expect(rows).toHaveLength(rows[0].total);
+      expect(rows[0].total).toBe(rows[0].by_policy);
+      const sorted = [...rows].sort((a, b) => b.created_at - a.created_at || (a.id < b.id ? 1 : -1));
+      expect(rows.map((r) => r.id)).toEqual(sorted.map((r) => r.id));
+    });
+  });
+});
