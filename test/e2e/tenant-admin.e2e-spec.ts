@@ -75,9 +75,29 @@ describe('tenant admin: settings, stats, integrations, audit trail', () => {
     await createUser(t.id);
     const tok = bearer(tenantToken(app, { tenantId: t.id, userId: u.id, role: 'admin' }));
     await http().patch('/v1/tenant/settings').set(tok).send({ settings: { a: 1 } }).expect(200);
-    const res = await http().get('/v1/tenant/stats').set(tok).expect(200);
-    // global resources that suites running in parallel publish are shared with every tenant
-    expect(res.body).toEqual({ users: 2, resources: 0, sharedWithMe: expect.any(Number), auditEntries: 1 });
+    // t owns two resources; b shares two with t and keeps one private
+    for (const name of ['one', 'two']) {
+      await http().post('/v1/resources').set(tok).send({ kind: 'prompt', name, content: {} }).expect(201);
+    }
+    for (const [name, mode] of [['s1', 'selective'], ['s2', 'selective'], ['p', 'private']]) {
+      const sharing = mode === 'selective' ? { mode, tenants: [t.subdomain] } : { mode };
+      await http().post('/v1/resources').set(adminB).send({ kind: 'tool', name, content: {}, sharing }).expect(201);
+    }
+    // Suites running in parallel may publish global resources, which every tenant sees: count
+    // them around the call and accept an answer only when they did not change meanwhile.
+    const globals = () =>
+      asTenant(t.id, async (sql) =>
+        (await sql.query(`SELECT count(*)::int AS n FROM resources WHERE sharing_mode = 'global' AND tenant_id <> $1`, [t.id])).rows[0].n as number,
+      );
+    let checked = false;
+    for (let attempt = 0; attempt < 5 && !checked; attempt++) {
+      const before = await globals();
+      const res = await http().get('/v1/tenant/stats').set(tok).expect(200);
+      if ((await globals()) !== before) continue;
+      expect(res.body).toEqual({ users: 2, resources: 2, sharedWithMe: 2 + before, auditEntries: 3 });
+      checked = true;
+    }
+    expect(checked).toBe(true);
     await http().get('/v1/tenant/stats').set(memberA).expect(403);
   });
 

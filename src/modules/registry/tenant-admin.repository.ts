@@ -37,25 +37,15 @@ export class TenantAdminRepository {
 
   async stats(): Promise<{ users: number; resources: number; sharedWithMe: number; auditEntries: number }> {
     const em = await requestContext.tenantManager();
-    const [base] = await em.query(
+    // The resource counts come from the listing function's totals: index-driven branches (own,
+    // global, shared with me) under RLS, not a count over every row the policy admits.
+    const [row] = await em.query(
       `SELECT (SELECT count(*) FROM users)::int AS users,
               (SELECT count(*) FROM audit_logs)::int AS audit_entries,
-              to_regclass('public.resources') IS NOT NULL AS has_resources`,
+              (SELECT total FROM app.list_visible_resources('own', NULL, 1, 0) LIMIT 1) AS resources,
+              (SELECT total FROM app.list_visible_resources('shared', NULL, 1, 0) LIMIT 1) AS shared`,
     );
-    let resources = 0;
-    let sharedWithMe = 0;
-    // The resources table belongs to the sharing module; count it only once it exists. RLS shows
-    // this tenant's own rows plus those shared with it.
-    if (base.has_resources) {
-      const [r] = await em.query(
-        `SELECT count(*) FILTER (WHERE tenant_id = app.current_tenant_id())::int AS own,
-                count(*) FILTER (WHERE tenant_id <> app.current_tenant_id())::int AS shared
-           FROM resources`,
-      );
-      resources = r.own;
-      sharedWithMe = r.shared;
-    }
-    return { users: base.users, resources, sharedWithMe, auditEntries: base.audit_entries };
+    return { users: row.users, resources: row.resources, sharedWithMe: row.shared, auditEntries: row.audit_entries };
   }
 
   async auditPage(q: { page: number; limit: number; action?: string }): Promise<{ items: TenantAuditView[]; total: number }> {
