@@ -56,7 +56,9 @@ export class SharingRepository {
   async list(q: { scope: ListScope; kind?: string; page: number; limit: number }): Promise<{ items: ResourceView[]; total: number }> {
     const em = await requestContext.tenantManager();
     const rows = await em.query(
-      'SELECT * FROM app.list_visible_resources($1, $2, $3, $4)',
+      // columns named, so the statement is prepared (prepared-statements.ts skips `SELECT *`)
+      `SELECT tenant_id, id, kind, name, content, sharing_mode, created_at, updated_at, owned, grantees, total
+         FROM app.list_visible_resources($1, $2, $3, $4)`,
       [q.scope, q.kind ?? null, q.limit, (q.page - 1) * q.limit],
     );
     return { items: rows.filter((r: { id: string | null }) => r.id !== null).map(resourceFromRow), total: rows[0]?.total ?? 0 };
