@@ -8,6 +8,7 @@ import {
   Inject,
   Module,
   NotFoundException,
+  UnauthorizedException,
   Param,
   ParseUUIDPipe,
   Query,
@@ -20,6 +21,7 @@ import pg from 'pg';
 import '../../src/common/fastify-request.js';
 import { resourceFromRow } from '../../src/modules/sharing/sharing.repository.js';
 import { TenantRoute } from '../../src/common/route-scope.js';
+import { PreparingClient } from '../../src/database/prepared-statements.js';
 import { TENANT_COLUMNS, tenantFromRow } from '../../src/modules/tenant/tenant.repository.js';
 
 const BASELINE_POOL = Symbol('BASELINE_POOL');
@@ -27,6 +29,19 @@ const BASELINE_POOL = Symbol('BASELINE_POOL');
 export interface BenchRoutesOptions {
   baselineUrl?: string;
   poolSize: number;
+}
+
+/**
+ * The per-request revocation check the service makes (PrincipalCheckInterceptor), by hand: the
+ * user must still exist, be active and hold the token's role. Runs beside the route's query.
+ */
+async function checkUser(pool: pg.Pool, req: FastifyRequest): Promise<void> {
+  const p = req.principal;
+  const { rows } = await pool.query('SELECT role, status FROM users WHERE tenant_id = $1 AND id = $2', [
+    p?.tenantId,
+    p?.subject,
+  ]);
+  if (!rows[0] || rows[0].status !== 'active' || rows[0].role !== p?.role) throw new UnauthorizedException();
 }
 
 function tenantOf(req: FastifyRequest): string {
@@ -58,8 +73,9 @@ export class BenchBaselineController {
   /** Baseline of GET /v1/tenant. */
   @Get('tenant')
   async tenant(@Req() req: FastifyRequest) {
-    const { rows } = await this.pool.query(`SELECT ${TENANT_COLUMNS} FROM tenants WHERE id = $1`, [
-      tenantOf(req),
+    const [{ rows }] = await Promise.all([
+      this.pool.query(`SELECT ${TENANT_COLUMNS} FROM tenants WHERE id = $1`, [tenantOf(req)]),
+      checkUser(this.pool, req),
     ]);
     if (!rows[0]) throw new NotFoundException();
     return tenantFromRow(rows[0]);
@@ -90,7 +106,8 @@ const LOOKUP_SQL = `SELECT ${COLUMNS} FROM resources r
   ORDER BY (r.tenant_id = ${T}) DESC LIMIT 1`.replaceAll('$TENANT', '$2');
 const LIST_SQL = `WITH visible AS MATERIALIZED (${VISIBLE}),
        page AS (SELECT tenant_id, id, created_at FROM visible ORDER BY created_at DESC, id DESC LIMIT $1 OFFSET $2)
-  SELECT (SELECT count(*) FROM visible)::int AS total, p.*
+  SELECT (SELECT count(*) FROM visible)::int AS total, p.tenant_id, p.id, p.kind, p.name, p.content,
+         p.sharing_mode, p.created_at, p.updated_at, p.owned, p.grantees
     FROM (SELECT 1) AS one
     LEFT JOIN LATERAL (SELECT ${COLUMNS} FROM page JOIN resources r ON r.tenant_id = page.tenant_id AND r.id = page.id) p ON true
    ORDER BY p.created_at DESC, p.id DESC`.replaceAll('$TENANT', '$3');
@@ -102,7 +119,7 @@ export class BenchBaselineResourcesController {
 
   @Get(':id')
   async get(@Req() req: FastifyRequest, @Param('id', ParseUUIDPipe) id: string) {
-    const { rows } = await this.pool.query(LOOKUP_SQL, [id, tenantOf(req)]);
+    const [{ rows }] = await Promise.all([this.pool.query(LOOKUP_SQL, [id, tenantOf(req)]), checkUser(this.pool, req)]);
     if (!rows[0]) throw new NotFoundException();
     return resourceFromRow(rows[0]);
   }
@@ -111,7 +128,10 @@ export class BenchBaselineResourcesController {
   async list(@Req() req: FastifyRequest, @Query('limit') limitRaw?: string, @Query('page') pageRaw?: string) {
     const limit = Math.min(100, Math.max(1, Number(limitRaw ?? 20) || 20));
     const page = Math.max(1, Number(pageRaw ?? 1) || 1);
-    const { rows } = await this.pool.query(LIST_SQL, [limit, (page - 1) * limit, tenantOf(req)]);
+    const [{ rows }] = await Promise.all([
+      this.pool.query(LIST_SQL, [limit, (page - 1) * limit, tenantOf(req)]),
+      checkUser(this.pool, req),
+    ]);
     const total: number = rows[0]?.total ?? 0;
     return { items: rows.filter((r) => r.id !== null).map(resourceFromRow), page, limit, total };
   }
@@ -136,6 +156,8 @@ export class BenchRoutesModule {
           provide: BASELINE_POOL,
           useFactory: () =>
             new pg.Pool({
+              // prepared statements, as the service's pools use them
+              Client: PreparingClient,
               connectionString: opts.baselineUrl,
               max: opts.poolSize,
               application_name: 'tenancy-bench-baseline',

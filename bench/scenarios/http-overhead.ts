@@ -85,7 +85,7 @@ export const httpOverhead: Scenario = {
       );
     }
     const notes = [
-      `A = the route as served to clients; B = GET /bench/baseline/… registered by the harness only: same global token guard, tenant id taken from the verified token, the same SQL with the visibility rule written out with WHERE tenant_id = $n, no transaction, role tenancy_bench_baseline (BYPASSRLS), pool of the same size. Before timing, both answered identically for the tenants in rotation.`,
+      `A = the route as served to clients; B = GET /bench/baseline/… registered by the harness only: same global token guard, tenant id taken from the verified token, the same SQL with the visibility rule written out with WHERE tenant_id = $n, the same per-request user check (exists, active, same role) by hand beside it, no transaction, role tenancy_bench_baseline (BYPASSRLS), a pool of the same size with prepared statements as the service's. Before timing, both answered identically for the tenants in rotation.`,
       `${sample.length} tenants in rotation (a different token per request), ${ctx.opts.connections} connections; the load driver runs on the same 2 cores as the app and Postgres.`,
       'GET /v1/tenant is reported without a target (it is not in the issue\'s list) because it was the only tenant read available before the sharing routes.',
     ];
