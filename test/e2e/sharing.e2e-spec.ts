@@ -275,4 +275,19 @@ describe('sharing over HTTP (API.md "Sharing", ISOLATION.md 10–16)', () => {
     expect(stats.body.resources).toBe(3);
     expect(stats.body.sharedWithMe).toBeGreaterThanOrEqual(2);
   });
+  it('every change of a resource writes one audit entry of the owner, in the same transaction', async () => {
+    const kind = uniqueKind();
+    const r = await create(admin.owner, { kind, name: 'audited', content: {} });
+    await http().patch(`/v1/resources/${r.id}`).set(admin.owner).send({ name: 'renamed' }).expect(200);
+    await http().put(`/v1/resources/${r.id}/sharing`).set(admin.owner).send({ mode: 'selective', tenants: [t.listed.subdomain] }).expect(200);
+    // a refused change (another tenant's write) leaves no entry anywhere
+    await http().patch(`/v1/resources/${r.id}`).set(admin.listed).send({ name: 'stolen' }).expect(403);
+    await http().delete(`/v1/resources/${r.id}`).set(admin.owner).expect(204);
+    const actions = (tenantId: string) =>
+      asTenant(tenantId, async (sql) =>
+        (await sql.query(`SELECT action FROM audit_logs WHERE target_id = $1 ORDER BY created_at, id`, [r.id])).rows.map((x) => x.action),
+      );
+    expect(await actions(t.owner.id)).toEqual(['resource.created', 'resource.updated', 'resource.sharing_changed', 'resource.deleted']);
+    expect(await actions(t.listed.id)).toEqual([]);
+  });
 });

@@ -47,6 +47,10 @@ export class SharingService {
     await this.owned(id);
     if (body.name !== undefined || body.content !== undefined) {
       if ((await this.resources.update(id, body)) === 0) throw new ResourceNotFoundError();
+      await this.audit.record({
+        action: 'resource.updated', targetType: 'resource', targetId: id,
+        detail: { fields: Object.keys(body).filter((k) => k === 'name' || k === 'content') },
+      });
     }
     return this.get(id);
   }
