@@ -2,7 +2,7 @@ import pg from 'pg';
 import { alternate } from '../lib/ab.js';
 import { comparison, statusOf } from '../lib/compare.js';
 import { benchPool, withClient } from '../lib/database.js';
-import { dbLoad, timed, type Unit } from '../lib/db-load.js';
+import { dbLoad, type Unit } from '../lib/db-load.js';
 import { resourceDataset } from '../lib/resources-data.js';
 import { NotRunError, type Comparison, type Scenario } from '../lib/types.js';
 
@@ -52,7 +52,7 @@ export const rlsDatabase: Scenario = {
       // Both sides run the same 10 lookups of one tenant in a transaction, one round trip per
       // lookup: BEGIN (and, on the RLS side, set_config) travel with the first lookup and COMMIT
       // with the last. What differs is the policy and the setting it needs, nothing else. A
-      // transaction per request (one more round trip) is measured in 2c and over HTTP (scenario 1).
+      // transaction per request (one more round trip) is measured over HTTP (scenario 1).
       type Query = (c: pg.PoolClient, tenantId: string) => Promise<unknown>;
       const inTx = (query: Query, setTenant: boolean): Unit => async (c, record) => {
         const s = pick(sample);
@@ -74,7 +74,7 @@ export const rlsDatabase: Scenario = {
       const baseTx = (query: Query) => inTx(query, false);
       const idOf = (tenantId: string) => pick(sample.find((s) => s.tenantId === tenantId)!.ids);
       // Named prepared statements on both sides, as the service runs its queries
-      // (src/database/prepared-statements.ts); 2d repeats the lookup unnamed.
+      // (src/database/prepared-statements.ts); 2c repeats the lookup unnamed.
       const LOOKUP_RLS = `SELECT ${COLS} FROM resources WHERE id = $1`;
       const LOOKUP_BASE = `SELECT ${COLS} FROM resources WHERE tenant_id = $1 AND id = $2`;
       const byIdRls: Query = (c, t) => c.query({ name: 'bench_lookup_rls', text: LOOKUP_RLS, values: [idOf(t)] });
@@ -99,30 +99,7 @@ export const rlsDatabase: Scenario = {
       comparisons.push(comparison(b, { name: 'list 20 newest', a: 'tenancy_app + RLS', b: 'BYPASSRLS, WHERE tenant_id', metric: 'opsPerSec', unit: 'queries/s', target }));
       comparisons.push(comparison(b, { name: 'list 20 newest', a: 'RLS', b: 'explicit WHERE', metric: 'p50Ms', unit: 'ms per query' }));
 
-      // A transaction per lookup, as one request of the service does it: BEGIN + set_config +
-      // the query in one trip (pipeline mode), then COMMIT: two round trips against one.
-      const perRequest: Unit = async (c, record) => {
-        const s = pick(sample);
-        const id = pick(s.ids);
-        const t0 = performance.now();
-        await Promise.all([
-          c.query('BEGIN'),
-          c.query(SET_TENANT, [s.tenantId]),
-          c.query({ name: 'bench_lookup_rls', text: LOOKUP_RLS, values: [id] }),
-        ]);
-        await c.query('COMMIT');
-        record(performance.now() - t0);
-        return 1;
-      };
-      const single: Unit = async (c, record) => {
-        const s = pick(sample);
-        await timed(record, () => c.query({ name: 'bench_lookup_base', text: LOOKUP_BASE, values: [s.tenantId, pick(s.ids)] }));
-        return 1;
-      };
-      ctx.log('  2c: a transaction per lookup (the request pattern), 2 round trips vs 1 query');
-      const c2 = await alternate({ rounds, a: leg(rls, perRequest), b: leg(base, single) });
-      comparisons.push(comparison(c2, { name: 'tx per lookup, app pattern (2 round trips)', a: '[BEGIN+set_config+SELECT], COMMIT', b: 'one SELECT with WHERE tenant_id', metric: 'opsPerSec', unit: 'lookups/s' }));
-      ctx.log('  2d: lookup by id with unnamed statements (planned on every execution)');
+      ctx.log('  2c: lookup by id with unnamed statements (planned on every execution)');
       const d = await alternate({ rounds, a: leg(rls, rlsTx(byIdRlsUnnamed)), b: leg(base, baseTx(byIdBaseUnnamed)) });
       comparisons.push(comparison(d, { name: 'lookup by id, unnamed statements', a: 'tenancy_app + RLS, WHERE id', b: 'BYPASSRLS, WHERE tenant_id AND id', metric: 'opsPerSec', unit: 'lookups/s' }));
 
@@ -147,7 +124,7 @@ export const rlsDatabase: Scenario = {
         notes: [
           ...notes,
           `2a/2b: each worker runs ${LOOKUPS_PER_TX} lookups of one tenant in a transaction as tenancy_app, one round trip per lookup (BEGIN + set_config travel with the first, COMMIT with the last); the baseline runs the same ${LOOKUPS_PER_TX} lookups with WHERE tenant_id = $1 on a BYPASSRLS role in the same kind of transaction, without the setting. Both sides use named prepared statements, as the service does, so the ratio is the policy itself.`,
-          '2c and 2d have no target: 2c shows what the extra round trip of a per-request transaction costs (scenario 1 measures it through HTTP); 2d shows the lookup with unnamed statements, planned on every execution — planning is where a policy costs (its quals are added at plan time), and named statements plan once per connection.',
+          '2c has no target: it shows the lookup with unnamed statements, planned on every execution — planning is where a policy costs (its quals are added at plan time), and named statements plan once per connection.',
           ...(data.source === 'harness fallback'
             ? ['The resources table was created by the harness in its throwaway database (documented columns, house policy pattern) because no migration on main creates it yet.']
             : []),
