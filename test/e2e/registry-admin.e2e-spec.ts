@@ -78,6 +78,7 @@ describe('platform admin: tenant registry and provisioning', () => {
       ['bad tier', { tier: 'gold' }, 'tier'],
       ['bad email', { admin: { email: 'nope' } }, 'admin.email'],
       ['short password', { admin: { email: 'x@y.test', password: 'short' } }, 'admin.password'],
+      ['password equal to the email', { admin: { email: 'owner-long@y.test', password: 'OWNER-LONG@y.test' } }, 'admin.password'],
       ['unknown field', { owner: 'me' }, 'owner'],
       ['unknown nested field', { admin: { email: 'x@y.test', role: 'admin' } }, 'admin.role'],
       ['missing admin', { admin: undefined }, 'admin'],

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
+import { ValidationFailedError } from '../../common/errors.js';
 import { requestContext } from '../../common/request-context.js';
 import { PasswordService } from '../auth/password.service.js';
 import { CredentialCipher } from '../registry/credential-cipher.js';
@@ -62,6 +63,10 @@ export class ProvisioningService {
 
   /** `replayed` answers come from the stored first result of the same Idempotency-Key. */
   async create(body: CreateTenantDto, idempotencyKey?: string): Promise<{ status: number; body: ProvisionedTenant; replayed: boolean }> {
+    // the password policy of /v1/users (length is the DTO's): not the email address
+    if (body.admin.password !== undefined && body.admin.password.trim().toLowerCase() === body.admin.email.trim().toLowerCase()) {
+      throw new ValidationFailedError([{ field: 'admin.password', message: 'password must not be the email address' }]);
+    }
     if (idempotencyKey === undefined) return { status: 201, body: await this.provision(body), replayed: false };
     if (!KEY_FORMAT.test(idempotencyKey)) throw new InvalidIdempotencyKeyError();
     const actor = requestContext.get()?.principal?.subject ?? 'anonymous';
