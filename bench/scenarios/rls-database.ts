@@ -113,7 +113,6 @@ export const rlsDatabase: Scenario = {
           (missed.length ? ` (missed: ${missed.join(', ')})` : ''),
         comparisons,
         metrics: {
-          'resources table': data.source === 'migrations' ? 'from migrations' : 'harness fallback (migrations have no resources table yet)',
           resources: data.total,
           tenants: (await ctx.tenants()).length,
           'concurrent workers (one connection each)': workers,
@@ -125,9 +124,6 @@ export const rlsDatabase: Scenario = {
           ...notes,
           `2a/2b: each worker runs ${LOOKUPS_PER_TX} lookups of one tenant in a transaction as tenancy_app, one round trip per lookup (BEGIN + set_config travel with the first, COMMIT with the last); the baseline runs the same ${LOOKUPS_PER_TX} lookups with WHERE tenant_id = $1 on a BYPASSRLS role in the same kind of transaction, without the setting. Both sides use named prepared statements, as the service does, so the ratio is the policy itself.`,
           '2c has no target: it shows the lookup with unnamed statements, planned on every execution — planning is where a policy costs (its quals are added at plan time), and named statements plan once per connection.',
-          ...(data.source === 'harness fallback'
-            ? ['The resources table was created by the harness in its throwaway database (documented columns, house policy pattern) because no migration on main creates it yet.']
-            : []),
         ],
       };
     } finally {
