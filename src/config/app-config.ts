@@ -39,6 +39,9 @@ export class EnvDto {
   PLATFORM_DATABASE_URL?: string;
 
   @IsOptional() @Transform(emptyToUndefined) @IsString()
+  LISTEN_DATABASE_URL?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
   DATA_DIR?: string;
 
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(500)
@@ -167,6 +170,8 @@ export class AppConfig {
   readonly databaseUrl?: string;
   readonly appDatabaseUrl?: string;
   readonly platformDatabaseUrl?: string;
+  /** direct connection for the LISTEN of tenant changes (not through a transaction pooler) */
+  readonly listenDatabaseUrl?: string;
   readonly dataDir: string;
   readonly dbPoolSize: number;
   readonly jwt: JwtKeys & {
@@ -208,6 +213,7 @@ export class AppConfig {
     this.databaseUrl = env.DATABASE_URL;
     this.appDatabaseUrl = env.APP_DATABASE_URL;
     this.platformDatabaseUrl = env.PLATFORM_DATABASE_URL;
+    this.listenDatabaseUrl = env.LISTEN_DATABASE_URL;
     this.dataDir = env.DATA_DIR ?? '.data';
     this.dbPoolSize = env.DB_POOL_SIZE ?? 10;
 

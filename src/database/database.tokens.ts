@@ -10,6 +10,11 @@ export interface DatabaseEndpoints {
   tenantUrl: string;
   /** platform runtime role (NOSUPERUSER, NOBYPASSRLS, owns nothing) */
   platformUrl: string;
+  /**
+   * the LISTEN connection for tenant changes, when it must not go where tenantUrl goes (a
+   * PgBouncer in transaction mode drops a LISTEN); tenantUrl when absent
+   */
+  listenUrl?: string;
 }
 
 export const DATABASE_ENDPOINTS = Symbol('DATABASE_ENDPOINTS');

@@ -96,6 +96,7 @@ export async function prepareDatabase(
     tenantUrl: config.appDatabaseUrl ?? deriveUrl(ownerUrl, TENANT_ROLE, secrets!.appPassword),
     platformUrl:
       config.platformDatabaseUrl ?? deriveUrl(ownerUrl, PLATFORM_ROLE, secrets!.platformPassword),
+    listenUrl: config.listenDatabaseUrl,
     embedded,
     superuserUrl,
   };

@@ -9,9 +9,11 @@ import pg from 'pg';
 import type { DataSource } from 'typeorm';
 import { createApp } from '../../src/app.factory.js';
 import { DatabaseSessions } from '../../src/database/database-sessions.js';
+import { TenantChangeListener } from '../../src/modules/registry/tenant-change.listener.js';
 import { freePort } from '../../src/database/embedded-postgres.js';
 import { createUser, tenantToken } from '../helpers/auth.js';
 import { testConfig, testEndpoints } from '../helpers/env.js';
+import { platformCommit } from '../helpers/db.js';
 import { createTenant, type TestTenant } from '../helpers/factories.js';
 import { ProbeModule } from '../helpers/probe.module.js';
 
@@ -141,7 +143,14 @@ describe('the service through PgBouncer (transaction pooling)', () => {
         RATE_LIMIT_PROFESSIONAL: '0',
         DB_PREPARED_STATEMENTS: 'false',
       }),
-      database: { ...db, tenantUrl: bouncer.url(db.tenantUrl), platformUrl: bouncer.url(db.platformUrl) },
+      // the LISTEN for tenant changes goes to Postgres directly (LISTEN_DATABASE_URL): a
+      // transaction pooler would hand its server connection back right after the LISTEN
+      database: {
+        ...db,
+        tenantUrl: bouncer.url(db.tenantUrl),
+        platformUrl: bouncer.url(db.platformUrl),
+        listenUrl: db.tenantUrl,
+      },
       logger: false,
       extraModules: [ProbeModule],
     });
@@ -235,5 +244,24 @@ describe('the service through PgBouncer (transaction pooling)', () => {
     expect(wrong).toEqual([]);
     expect(wrongRows).toEqual([]);
     expect(rows).toHaveLength(expectedWrites);
+  });
+  it('a suspension reaches the instance at once through its direct LISTEN connection', async () => {
+    expect(app.get(TenantChangeListener).listening).toBe(true);
+    const t = await createTenant();
+    const token = tenantToken(app, { tenantId: t.id, userId: (await createUser(t.id)).id, role: 'member' });
+    const get = () => fetch(`${base}/v1/tenant`, { headers: { authorization: `Bearer ${token}` } });
+    expect((await get()).status).toBe(200); // resolved and cached (TTL far longer than this test)
+    // what the registry does on suspend: the status change and the notification in one transaction
+    await platformCommit(async (sql) => {
+      await sql.query(`UPDATE tenants SET status = 'suspended', suspended_at = now() WHERE id = $1`, [t.id]);
+      await sql.query(`SELECT pg_notify('tenant_changed', $1)`, [t.id]);
+    });
+    const until = Date.now() + 1_000;
+    let status = 200;
+    while (Date.now() < until && status === 200) {
+      status = (await get()).status;
+      if (status === 200) await new Promise((ok) => setTimeout(ok, 20));
+    }
+    expect(status).toBe(403);
   });
 });

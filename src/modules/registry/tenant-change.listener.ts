@@ -50,7 +50,7 @@ export class TenantChangeListener implements OnApplicationBootstrap, OnApplicati
 
   private async connect(): Promise<void> {
     const client = new pg.Client({
-      connectionString: this.endpoints.tenantUrl,
+      connectionString: this.endpoints.listenUrl ?? this.endpoints.tenantUrl,
       application_name: 'tenancy-listener',
       keepAlive: true,
     });
