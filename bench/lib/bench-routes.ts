@@ -22,7 +22,6 @@ import '../../src/common/fastify-request.js';
 import { resourceFromRow } from '../../src/modules/sharing/sharing.repository.js';
 import { TenantRoute } from '../../src/common/route-scope.js';
 import { PreparingClient } from '../../src/database/prepared-statements.js';
-import { TENANT_COLUMNS, tenantFromRow } from '../../src/modules/tenant/tenant.repository.js';
 
 const BASELINE_POOL = Symbol('BASELINE_POOL');
 
@@ -63,22 +62,6 @@ export class BenchNoopController {
   @Get('tenant-noop')
   tenantNoop(@Req() req: FastifyRequest) {
     return { ok: true, tenantId: req.tenant?.id };
-  }
-}
-
-@Controller('bench/baseline')
-export class BenchBaselineController {
-  constructor(@Inject(BASELINE_POOL) private readonly pool: pg.Pool) {}
-
-  /** Baseline of GET /v1/tenant. */
-  @Get('tenant')
-  async tenant(@Req() req: FastifyRequest) {
-    const [{ rows }] = await Promise.all([
-      this.pool.query(`SELECT ${TENANT_COLUMNS} FROM tenants WHERE id = $1`, [tenantOf(req)]),
-      checkUser(this.pool, req),
-    ]);
-    if (!rows[0]) throw new NotFoundException();
-    return tenantFromRow(rows[0]);
   }
 }
 
@@ -150,7 +133,7 @@ export class BenchRoutesModule {
     if (!opts.baselineUrl) return { module: BenchRoutesModule, controllers: [BenchNoopController] };
     return {
       module: BenchRoutesModule,
-      controllers: [BenchNoopController, BenchBaselineController, BenchBaselineResourcesController],
+      controllers: [BenchNoopController, BenchBaselineResourcesController],
       providers: [
         {
           provide: BASELINE_POOL,

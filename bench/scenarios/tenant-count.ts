@@ -1,10 +1,10 @@
 import { alternate } from '../lib/ab.js';
 import { comparison, statusOf } from '../lib/compare.js';
 import { withClient } from '../lib/database.js';
-import { getJson } from '../lib/http-check.js';
 import { httpLoad } from '../lib/http-load.js';
 import { resourceDataset } from '../lib/resources-data.js';
-import { seedTenants, seedUsers, tableExists, type SeededTenant } from '../lib/seed.js';
+import { seedUsers, type SeededTenant } from '../lib/seed.js';
+import { seedSharing } from '../seed-sharing.js';
 import type { Comparison, Scenario } from '../lib/types.js';
 
 /**
@@ -21,42 +21,33 @@ export const tenantCount: Scenario = {
     const large = await ctx.mainApp();
     const smallDb = await ctx.cluster.createDatabase(`${ctx.cluster.main.name}_small`);
     const SMALL = 100;
-    let small: SeededTenant[];
     const notes: string[] = [];
-    if (data.sharing && (await tableExists(smallDb, 'resource_shares'))) {
-      const path = '../seed-sharing.js';
-      const mod = await import(path);
-      const perGrantee = data.sharing.shares / data.tenants.length;
-      const r: { tenantIds: string[] } = await withClient(smallDb.adminUrl, (c) =>
-        mod.seedSharing(c, {
-          tenants: SMALL,
-          platformTenants: Math.min(10, data.sharing!.platformTenantIds.length),
-          resources: SMALL * ctx.opts.resourcesPerTenant,
-          global: data.sharing!.global,
-          shares: Math.round(perGrantee * SMALL),
-          prefix: 'bench',
-        }),
-      );
-      const users = await seedUsers(smallDb, r.tenantIds);
-      small = r.tenantIds.map((id: string, n: number) => ({ id, subdomain: `bench-${n}`, userId: users.get(id)! }));
-      notes.push(`Both databases come from bench/seed-sharing.ts with ${ctx.opts.resourcesPerTenant} resources per tenant and ${data.sharing.global} global resources, so a tenant sees the same amount of data in each.`);
-    } else {
-      small = await seedTenants(smallDb, { count: SMALL, prefix: 'bench' });
-      notes.push('No resources in the 100-tenant database (the sharing work is not on main): only GET /v1/tenant is compared.');
-    }
+    const perGrantee = data.sharing.shares / data.tenants.length;
+    const r = await withClient(smallDb.adminUrl, (c) =>
+      seedSharing(c, {
+        tenants: SMALL,
+        platformTenants: Math.min(10, data.sharing.platformTenantIds.length),
+        resources: SMALL * ctx.opts.resourcesPerTenant,
+        global: data.sharing.global,
+        shares: Math.round(perGrantee * SMALL),
+        prefix: 'bench',
+      }),
+    );
+    const users = await seedUsers(smallDb, r.tenantIds);
+    const small: SeededTenant[] = r.tenantIds.map((id, n) => ({ id, subdomain: `bench-${n}`, userId: users.get(id)! }));
+    notes.push(`Both databases come from bench/seed-sharing.ts with ${ctx.opts.resourcesPerTenant} resources per tenant and ${data.sharing.global} global resources, so a tenant sees the same amount of data in each.`);
     const smallApp = await ctx.startApp(smallDb);
 
     // The "small tenant": 20 ordinary (non-platform) tenants from each database, in rotation.
-    const pickLarge = data.tenants.slice(data.sharing?.platformTenantIds.length ?? 0).slice(0, 20);
-    const pickSmall = small.slice(data.sharing?.platformTenantIds.length ?? 0).slice(0, 20);
+    const pickLarge = data.tenants.slice(data.sharing.platformTenantIds.length).slice(0, 20);
+    const pickSmall = small.slice(data.sharing.platformTenantIds.length).slice(0, 20);
     const tok = (t: SeededTenant) => `Bearer ${ctx.signer.tenant({ tenantId: t.id, userId: t.userId, subdomain: t.subdomain })}`;
     const tokLarge = pickLarge.map(tok);
     const tokSmall = pickSmall.map(tok);
 
-    // The listing when the sharing routes exist (it resolves the tenant, checks the user and
-    // reads the tenant's data: everything that could grow with the tenant count), else GET /v1/tenant.
-    const probe = await getJson(large.baseUrl, '/v1/resources?limit=20', { authorization: tokLarge[0] });
-    const paths = [probe.status === 200 ? '/v1/resources?limit=20' : '/v1/tenant'];
+    // The listing: it resolves the tenant, checks the user and reads the tenant's data,
+    // everything that could grow with the tenant count.
+    const paths = ['/v1/resources?limit=20'];
 
     const comparisons: Comparison[] = [];
     const target = { text: '≤ 1.2', ok: (r: number) => r <= 1.2 };

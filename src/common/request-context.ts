@@ -29,7 +29,7 @@ export class NoDatabaseContextError extends Error {
 
 const storage = new AsyncLocalStorage<RequestState>();
 
-/** Per-request state in AsyncLocalStorage (no Scope.REQUEST providers). */
+/** Per-request state in AsyncLocalStorage; providers stay singletons. */
 export const requestContext = {
   run<T>(state: RequestState, fn: () => T): T {
     return storage.run(state, fn);
