@@ -59,3 +59,21 @@ export class RateLimitedError extends AppError {
     });
   }
 }
+
+/** 503 tenant_busy: this tenant already holds its share of the instance's database connections. */
+export class TenantBusyError extends AppError {
+  constructor(retryAfterSeconds = 1) {
+    super(503, 'tenant_busy', 'This tenant already has as many requests in progress as it may; try again shortly.', undefined, {
+      'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))),
+    });
+  }
+}
+
+/** 503 service_unavailable: no database connection within the wait bound, or Postgres is down. */
+export class ServiceUnavailableError extends AppError {
+  constructor(detail = 'The database is not available right now; try again shortly.', retryAfterSeconds = 2) {
+    super(503, 'service_unavailable', detail, undefined, {
+      'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))),
+    });
+  }
+}

@@ -3,6 +3,7 @@ import {
   IsEmail,
   IsIn,
   IsInt,
+  IsNumber,
   IsOptional,
   IsString,
   Matches,
@@ -15,6 +16,8 @@ import { createPrivateKey, createPublicKey, randomBytes, type KeyObject } from '
 import { existsSync } from 'node:fs';
 
 const toInt = ({ value }: { value: unknown }) =>
+  value === undefined || value === '' ? undefined : Number(value);
+const toNumber = ({ value }: { value: unknown }) =>
   value === undefined || value === '' ? undefined : Number(value);
 const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
 
@@ -46,6 +49,27 @@ export class EnvDto {
 
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(500)
   DB_POOL_SIZE?: number;
+
+  /** --- database capacity: bulkhead, waits and timeouts (issue: noisy neighbours) --- */
+  /** longest wait for a pooled connection before 503 service_unavailable */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(50) @Max(60_000)
+  DB_ACQUIRE_TIMEOUT_MS?: number;
+
+  /** share of the tenant pool one tenant may hold at once, 0 < share ≤ 1 */
+  @IsOptional() @Transform(toNumber) @IsNumber() @Min(0.01) @Max(1)
+  DB_TENANT_POOL_SHARE?: number;
+
+  /** how long a tenant's request waits for one of its own slots before 503 tenant_busy */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(60_000)
+  DB_TENANT_WAIT_MS?: number;
+
+  /** statement_timeout of every tenant and platform transaction (0 = none) */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0)
+  DB_STATEMENT_TIMEOUT_MS?: number;
+
+  /** idle_in_transaction_session_timeout of every tenant and platform transaction (0 = none) */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0)
+  DB_IDLE_IN_TRANSACTION_TIMEOUT_MS?: number;
 
   @IsOptional() @Transform(emptyToUndefined) @IsString() @MinLength(32)
   JWT_SECRET?: string;
@@ -174,6 +198,17 @@ export class AppConfig {
   readonly listenDatabaseUrl?: string;
   readonly dataDir: string;
   readonly dbPoolSize: number;
+  /** the platform pool: half the tenant pool, at least one connection */
+  readonly dbPlatformPoolSize: number;
+  /** capacity isolation on the runtime pools */
+  readonly db: {
+    acquireTimeoutMs: number;
+    /** connections of the tenant pool one tenant may hold at once */
+    maxPerTenant: number;
+    tenantWaitMs: number;
+    statementTimeoutMs: number;
+    idleInTransactionTimeoutMs: number;
+  };
   readonly jwt: JwtKeys & {
     issuer: string;
     audience: string;
@@ -216,6 +251,14 @@ export class AppConfig {
     this.listenDatabaseUrl = env.LISTEN_DATABASE_URL;
     this.dataDir = env.DATA_DIR ?? '.data';
     this.dbPoolSize = env.DB_POOL_SIZE ?? 10;
+    this.dbPlatformPoolSize = Math.max(1, Math.ceil(this.dbPoolSize / 2));
+    this.db = {
+      acquireTimeoutMs: env.DB_ACQUIRE_TIMEOUT_MS ?? 2_000,
+      maxPerTenant: Math.max(1, Math.floor(this.dbPoolSize * (env.DB_TENANT_POOL_SHARE ?? 0.5))),
+      tenantWaitMs: env.DB_TENANT_WAIT_MS ?? 500,
+      statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS ?? 10_000,
+      idleInTransactionTimeoutMs: env.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS ?? 15_000,
+    };
 
     if (production && !env.JWT_SECRET && !env.JWT_PRIVATE_KEY) {
       throw new ConfigError('JWT_SECRET (at least 32 bytes) or JWT_PRIVATE_KEY + JWT_KEY_ID is required in production');

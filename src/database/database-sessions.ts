@@ -2,31 +2,54 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { requestContext, type RequestState } from '../common/request-context.js';
+import { AppConfig } from '../config/app-config.js';
 import { PLATFORM_DATA_SOURCE, TENANT_DATA_SOURCE } from './database.tokens.js';
 import { TransactionSession } from './db-session.js';
+import { TenantBulkhead } from './tenant-bulkhead.js';
 
 // The only statements that set the context. Parameterised and transaction-local (is_local =
-// true): never a session-level SET, never string interpolation.
-const TENANT_CONTEXT_SQL = "SELECT set_config('app.current_tenant_id', $1, true)";
-const PLATFORM_CONTEXT_SQL =
-  "SELECT set_config('app.scope', 'platform', true), set_config('app.actor', $1, true)";
+// true): never a session-level SET, never string interpolation. The timeouts ride along in the
+// same statement, so they cost no round trip and end with the transaction (SET LOCAL).
+const TIMEOUTS_SQL =
+  "set_config('statement_timeout', $2, true), set_config('idle_in_transaction_session_timeout', $3, true)";
+const TENANT_CONTEXT_SQL = `SELECT set_config('app.current_tenant_id', $1, true), ${TIMEOUTS_SQL}`;
+const PLATFORM_CONTEXT_SQL = `SELECT set_config('app.scope', 'platform', true), set_config('app.actor', $1, true), ${TIMEOUTS_SQL}`;
+
+/** Thrown when code would hold a second connection of a pool while its request holds one. */
+export class NestedSessionError extends Error {
+  constructor(scope: string) {
+    super(
+      `refusing to open a second ${scope} transaction while this request holds one: a request ` +
+        'uses one connection of each pool at most (use the request transaction, or ' +
+        'TransactionSession.writeEvenOnRollback for writes that must survive a rollback)',
+    );
+  }
+}
 
 /** Opens tenant and platform transactions; the only way code reaches the runtime pools. */
 @Injectable()
 export class DatabaseSessions {
+  /** per-tenant share of the tenant pool (DB_TENANT_POOL_SHARE, DB_TENANT_WAIT_MS) */
+  readonly bulkhead: TenantBulkhead;
+  private readonly timeouts: [string, string];
+
   constructor(
     @InjectDataSource(TENANT_DATA_SOURCE) readonly tenantDataSource: DataSource,
     @InjectDataSource(PLATFORM_DATA_SOURCE) readonly platformDataSource: DataSource,
-  ) {}
+    config: AppConfig,
+  ) {
+    this.bulkhead = new TenantBulkhead(config.db.maxPerTenant, config.db.tenantWaitMs);
+    this.timeouts = [String(config.db.statementTimeoutMs), String(config.db.idleInTransactionTimeoutMs)];
+  }
 
   tenantSession(tenantId: string): TransactionSession {
-    return new TransactionSession('tenant', this.tenantDataSource, TENANT_CONTEXT_SQL, [tenantId]);
+    return new TransactionSession('tenant', this.tenantDataSource, TENANT_CONTEXT_SQL, [tenantId, ...this.timeouts], {
+      admit: () => this.bulkhead.acquire(tenantId),
+    });
   }
 
   platformSession(actor: string): TransactionSession {
-    return new TransactionSession('platform', this.platformDataSource, PLATFORM_CONTEXT_SQL, [
-      actor,
-    ]);
+    return new TransactionSession('platform', this.platformDataSource, PLATFORM_CONTEXT_SQL, [actor, ...this.timeouts]);
   }
 
   /** Runs `fn` in one tenant transaction outside HTTP (jobs, seeding): commit or roll back. */
@@ -45,6 +68,10 @@ export class DatabaseSessions {
     fn: () => Promise<T>,
   ): Promise<T> {
     const parent = requestContext.get();
+    // Structural: a request never holds two connections of one pool (a second one waited for
+    // while holding the first deadlocks a small pool under load).
+    const held = parent?.session as TransactionSession | undefined;
+    if (held?.isOpen && held.scope === session.scope) throw new NestedSessionError(session.scope);
     const state: RequestState = {
       requestId: parent?.requestId ?? 'job',
       ip: parent?.ip,

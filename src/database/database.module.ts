@@ -30,7 +30,8 @@ function runtimeOptions(name: string, url: string, poolSize: number, config: App
       ...(config.dbPreparedStatements ? { Client: PreparingClient } : {}),
       application_name: `tenancy-${name}`,
       idleTimeoutMillis: 30_000,
-      connectionTimeoutMillis: 10_000,
+      // bounded wait for a connection: past it the request is answered 503 (db-session.ts)
+      connectionTimeoutMillis: config.db.acquireTimeoutMs,
     },
   };
 }
@@ -61,12 +62,7 @@ export class DatabaseModule {
           name: PLATFORM_DATA_SOURCE,
           inject: [AppConfig],
           useFactory: (config: AppConfig) =>
-            runtimeOptions(
-              PLATFORM_DATA_SOURCE,
-              endpoints.platformUrl,
-              Math.max(2, Math.ceil(config.dbPoolSize / 2)),
-              config,
-            ),
+            runtimeOptions(PLATFORM_DATA_SOURCE, endpoints.platformUrl, config.dbPlatformPoolSize, config),
         }),
       ],
       providers: [

@@ -1,7 +1,10 @@
 import type { Writable } from 'node:stream';
 import type pg from 'pg';
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import { ServiceUnavailableError } from '../common/errors.js';
 import type { DbSession } from '../common/request-context.js';
+import { cancelBackend } from './pg-cancel.js';
+import { isUnavailable } from './pg-errors.js';
 
 /** TypeORM's Postgres query runner, with the members used here. */
 type PgQueryRunner = QueryRunner & {
@@ -15,6 +18,17 @@ export class SessionClosedError extends Error {
   }
 }
 
+/** A statement that must land whether the request's transaction commits or rolls back. */
+interface DurableWrite {
+  sql: string;
+  params: unknown[];
+}
+
+export interface SessionOptions {
+  /** takes a slot of the session's compartment before a connection is asked for (tenant bulkhead) */
+  admit?: () => Promise<() => void>;
+}
+
 /**
  * One transaction on one pooled connection, opened on the first query. BEGIN, the
  * transaction-local settings and that first query go out together in one round trip (the
@@ -26,6 +40,10 @@ export class SessionClosedError extends Error {
  * failed, the query runs in an aborted transaction (error) or with no tenant set (the policies
  * fail closed and show nothing), and commit() checks the outcome of both before COMMIT, so such a
  * request ends in an error and a destroyed connection, never in an answer.
+ *
+ * A session holds at most one connection, for its whole life; writes that must outlive a
+ * rollback (a failed login's audit entry) are queued with writeEvenOnRollback() and written on
+ * that same connection, never on a second one.
  */
 export class TransactionSession implements DbSession {
   private runner?: PgQueryRunner;
@@ -33,15 +51,18 @@ export class TransactionSession implements DbSession {
   /** BEGIN and the settings, in flight while the first query is sent behind them */
   private contextSet?: Promise<unknown>;
   private closedReason?: string;
+  private releaseSlot?: () => void;
+  private readonly durable: DurableWrite[] = [];
 
   constructor(
     readonly scope: 'tenant' | 'platform',
     private readonly dataSource: DataSource,
     private readonly contextSql: string,
     private readonly contextParams: unknown[],
+    private readonly options: SessionOptions = {},
   ) {}
 
-  /** Opened: a connection is held and a transaction is open. */
+  /** Holding a connection with a transaction open. */
   get isOpen(): boolean {
     return this.opening !== undefined && this.closedReason === undefined;
   }
@@ -52,10 +73,27 @@ export class TransactionSession implements DbSession {
     return this.opening;
   }
 
+  /**
+   * Queues a write that lands with the outcome of the request either way: inside the
+   * transaction just before COMMIT, or after ROLLBACK in a short transaction of its own, with the
+   * same settings, on the same connection.
+   */
+  writeEvenOnRollback(sql: string, params: unknown[]): void {
+    if (this.closedReason) throw new SessionClosedError(this.closedReason);
+    this.durable.push({ sql, params });
+  }
+
   private async open(): Promise<EntityManager> {
+    this.releaseSlot = await this.options.admit?.();
     const runner = this.dataSource.createQueryRunner('master') as PgQueryRunner;
     this.runner = runner;
-    const client = (await runner.connect()) as pg.PoolClient;
+    let client: pg.PoolClient;
+    try {
+      client = (await runner.connect()) as pg.PoolClient;
+    } catch (err) {
+      this.freeSlot();
+      throw isUnavailable(err) ? new ServiceUnavailableError() : err;
+    }
     // Hold the socket's writes until this turn of the event loop is done: BEGIN, set_config and
     // the queries issued right behind them (the user check, the handler's first query) leave in
     // one write and reach Postgres in one packet, instead of one system call per statement.
@@ -80,11 +118,35 @@ export class TransactionSession implements DbSession {
     await this.finish('ROLLBACK', reason).catch(() => undefined);
   }
 
+  /**
+   * The client went away: stop the statement running now (Postgres's cancel request), then roll
+   * back. The cancel is taken by the server before ROLLBACK is sent, so it can only ever hit
+   * this session's own statements, never the next user of the connection.
+   */
+  async abandon(reason: string): Promise<void> {
+    if (this.closedReason || !this.opening) return this.rollback(reason);
+    this.closedReason = reason; // later queries of the handler fail at once
+    const opening = this.opening;
+    try {
+      await opening;
+    } catch {
+      return;
+    }
+    await cancelBackend(this.runner!.databaseConnection as unknown as pg.Client);
+    await this.close('ROLLBACK', opening).catch(() => undefined);
+  }
+
   private async finish(sql: 'COMMIT' | 'ROLLBACK', reason: string): Promise<void> {
     if (this.closedReason) return;
-    const opening = this.opening;
     this.closedReason = reason;
-    if (!opening) return;
+    if (!this.opening) {
+      if (this.durable.length === 0) return;
+      this.opening = this.open(); // only queued writes: open now to write them
+    }
+    await this.close(sql, this.opening);
+  }
+
+  private async close(sql: 'COMMIT' | 'ROLLBACK', opening: Promise<EntityManager>): Promise<void> {
     try {
       await opening;
     } catch {
@@ -92,21 +154,50 @@ export class TransactionSession implements DbSession {
     }
     const runner = this.runner!;
     try {
-      await this.contextSet;
-    } catch (err) {
-      // BEGIN or set_config failed: whatever ran behind them must not be committed or answered,
-      // and the connection is never reused.
-      await runner.releasePostgresConnection(err as Error);
-      if (sql === 'COMMIT') throw err;
-      return;
+      try {
+        await this.contextSet;
+      } catch (err) {
+        // BEGIN or set_config failed: whatever ran behind them must not be committed or answered,
+        // and the connection is never reused.
+        await runner.releasePostgresConnection(err as Error);
+        if (sql === 'COMMIT') throw err;
+        return;
+      }
+      const client = runner.databaseConnection;
+      try {
+        if (sql === 'COMMIT') {
+          for (const w of this.durable) await client.query(w.sql, w.params);
+          await client.query('COMMIT');
+        } else {
+          await client.query('ROLLBACK');
+          if (this.durable.length > 0) await this.writeDurable(client);
+        }
+        await runner.releasePostgresConnection();
+      } catch (err) {
+        // Destroy rather than return a connection in an unknown state to the pool.
+        await runner.releasePostgresConnection(err as Error);
+        throw err;
+      }
+    } finally {
+      this.freeSlot();
     }
+  }
+
+  /** The queued writes, after a rollback, in their own transaction with the same settings. */
+  private async writeDurable(client: pg.PoolClient): Promise<void> {
+    await client.query('BEGIN');
     try {
-      await runner.databaseConnection.query(sql);
-      await runner.releasePostgresConnection();
+      await client.query(this.contextSql, this.contextParams);
+      for (const w of this.durable) await client.query(w.sql, w.params);
+      await client.query('COMMIT');
     } catch (err) {
-      // Destroy rather than return a connection in an unknown state to the pool.
-      await runner.releasePostgresConnection(err as Error);
+      await client.query('ROLLBACK').catch(() => undefined);
       throw err;
     }
+  }
+
+  private freeSlot(): void {
+    this.releaseSlot?.();
+    this.releaseSlot = undefined;
   }
 }

@@ -49,7 +49,7 @@ export class AuthService {
     const ok = await this.passwords.verify(user?.password_hash, password);
     if (!user || !ok || user.status !== 'active') {
       this.throttle.failed(account, state.ip);
-      await this.audit.recordDetached(state.tenantId!, {
+      this.audit.recordEvenOnRollback({
         action: 'auth.login_failed',
         actorId: user?.id ?? null,
         targetType: 'user',

@@ -5,6 +5,9 @@ import { UnauthorizedError } from '../../common/errors.js';
 import type { Principal } from '../../common/principal.js';
 import { AppConfig } from '../../config/app-config.js';
 
+/** Clock skew tolerated between instances for a token's `iat`. */
+const IAT_LEEWAY_SECONDS = 30;
+
 interface AccessClaims {
   sub: string;
   jti: string;
@@ -66,13 +69,16 @@ export class TokenService {
   verifyAccess(token: string): Principal {
     const bad = () => new UnauthorizedError('The access token is missing, malformed, expired or not signed by us.');
     const keys = this.config.jwt;
-    let header: { alg?: unknown; kid?: unknown } | undefined;
+    let header: { alg?: unknown; kid?: unknown; crit?: unknown } | undefined;
     try {
       header = (this.jwt.decode(token, { complete: true }) as { header?: typeof header } | null)?.header;
     } catch {
       throw bad();
     }
     if (!header || header.alg !== keys.algorithm) throw bad();
+    // RFC 7515 §4.1.11: a `crit` header names extensions the verifier must understand; we
+    // understand none, so any token carrying one is refused.
+    if ('crit' in header) throw bad();
     // KeyObjects pass through @nestjs/jwt to jsonwebtoken, whose types only name strings
     let key: { secret: string } | { publicKey: string };
     if (keys.algorithm === 'HS256') {
@@ -93,6 +99,9 @@ export class TokenService {
     } catch {
       throw bad();
     }
+    // jsonwebtoken refuses an `nbf` still in the future; it does not look at `iat`. A token
+    // issued more than IAT_LEEWAY_SECONDS in the future was not made by a clock we trust.
+    if (typeof claims.iat !== 'number' || claims.iat > Date.now() / 1000 + IAT_LEEWAY_SECONDS) throw bad();
     const valid =
       typeof claims.sub === 'string' &&
       typeof claims.jti === 'string' &&

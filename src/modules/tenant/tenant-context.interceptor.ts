@@ -83,10 +83,11 @@ export class TenantContextInterceptor implements NestInterceptor {
       let clientGone = false;
       const onClose = () => {
         if (reply.raw.writableFinished) return;
-        // The client disconnected mid-request: nobody will see the answer, so undo the work
-        // and give the connection back now; later queries of the handler fail.
+        // The client disconnected mid-request: nobody will see the answer, so stop the running
+        // statement (pg cancel), undo the work and give the connection back now; later queries
+        // of the handler fail.
         clientGone = true;
-        void session.rollback('client closed the connection');
+        void session.abandon('client closed the connection');
       };
       reply.raw.once('close', onClose);
       const done = () => reply.raw.off('close', onClose);
