@@ -14,6 +14,7 @@ import {
 } from 'class-validator';
 import { createPrivateKey, createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 
 const toInt = ({ value }: { value: unknown }) =>
   value === undefined || value === '' ? undefined : Number(value);
@@ -70,6 +71,18 @@ export class EnvDto {
   /** idle_in_transaction_session_timeout of every tenant and platform transaction (0 = none) */
   @IsOptional() @Transform(toInt) @IsInt() @Min(0)
   DB_IDLE_IN_TRANSACTION_TIMEOUT_MS?: number;
+
+  /** logins of one tenant (or of the platform) checked at once by this instance */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000)
+  LOGIN_MAX_CONCURRENT_PER_TENANT?: number;
+
+  /** how long a login waits for its tenant's turn before 429 rate_limited */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(60_000)
+  LOGIN_QUEUE_WAIT_MS?: number;
+
+  /** argon2 hashes computed at once by this instance (default: cores - 1, at least 1) */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(64)
+  PASSWORD_HASH_CONCURRENCY?: number;
 
   @IsOptional() @Transform(emptyToUndefined) @IsString() @MinLength(32)
   JWT_SECRET?: string;
@@ -218,6 +231,8 @@ export class AppConfig {
   readonly encryptionKey: Buffer;
   /** brute-force limits on login */
   readonly loginLimits: { maxFailuresPerAccount: number; maxFailuresPerIp: number; windowSeconds: number };
+  /** CPU isolation of logins: per-tenant concurrency and queue wait, instance-wide hashing */
+  readonly loginCapacity: { maxConcurrentPerTenant: number; queueWaitMs: number; hashConcurrency: number };
   /** Retired keys, accepted for decryption only (ENCRYPTION_KEY_PREVIOUS), newest first. */
   readonly encryptionKeysPrevious: Buffer[];
   readonly baseDomain: string;
@@ -283,6 +298,11 @@ export class AppConfig {
       maxFailuresPerAccount: env.LOGIN_MAX_FAILURES_PER_EMAIL ?? 5,
       maxFailuresPerIp: env.LOGIN_MAX_FAILURES_PER_IP ?? 50,
       windowSeconds: env.LOGIN_FAILURE_WINDOW_SECONDS ?? 900,
+    };
+    this.loginCapacity = {
+      maxConcurrentPerTenant: env.LOGIN_MAX_CONCURRENT_PER_TENANT ?? 2,
+      queueWaitMs: env.LOGIN_QUEUE_WAIT_MS ?? 1_000,
+      hashConcurrency: env.PASSWORD_HASH_CONCURRENCY ?? Math.max(1, availableParallelism() - 1),
     };
     this.encryptionKeysPrevious = (env.ENCRYPTION_KEY_PREVIOUS ?? '')
       .split(',')

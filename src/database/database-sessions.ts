@@ -2,10 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { requestContext, type RequestState } from '../common/request-context.js';
+import { Bulkhead } from '../common/bulkhead.js';
+import { TenantBusyError } from '../common/errors.js';
 import { AppConfig } from '../config/app-config.js';
 import { PLATFORM_DATA_SOURCE, TENANT_DATA_SOURCE } from './database.tokens.js';
 import { TransactionSession } from './db-session.js';
-import { TenantBulkhead } from './tenant-bulkhead.js';
 
 // The only statements that set the context. Parameterised and transaction-local (is_local =
 // true): never a session-level SET, never string interpolation. The timeouts ride along in the
@@ -29,8 +30,12 @@ export class NestedSessionError extends Error {
 /** Opens tenant and platform transactions; the only way code reaches the runtime pools. */
 @Injectable()
 export class DatabaseSessions {
-  /** per-tenant share of the tenant pool (DB_TENANT_POOL_SHARE, DB_TENANT_WAIT_MS) */
-  readonly bulkhead: TenantBulkhead;
+  /**
+   * Per-tenant share of the tenant pool (DB_TENANT_POOL_SHARE, DB_TENANT_WAIT_MS): a tenant over
+   * its share waits for one of its own connections, then gets 503 tenant_busy, and never queues
+   * in the pool in front of other tenants.
+   */
+  readonly bulkhead: Bulkhead;
   private readonly timeouts: [string, string];
 
   constructor(
@@ -38,7 +43,8 @@ export class DatabaseSessions {
     @InjectDataSource(PLATFORM_DATA_SOURCE) readonly platformDataSource: DataSource,
     config: AppConfig,
   ) {
-    this.bulkhead = new TenantBulkhead(config.db.maxPerTenant, config.db.tenantWaitMs);
+    const retryAfter = Math.max(1, Math.ceil(config.db.tenantWaitMs / 1000));
+    this.bulkhead = new Bulkhead(config.db.maxPerTenant, config.db.tenantWaitMs, () => new TenantBusyError(retryAfter));
     this.timeouts = [String(config.db.statementTimeoutMs), String(config.db.idleInTransactionTimeoutMs)];
   }
 

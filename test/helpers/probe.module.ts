@@ -30,6 +30,15 @@ class ProbeController {
     return { contextTenant: requestContext.get()?.tenantId, ...row };
   }
 
+  /** The transaction-local limits the request runs under. */
+  @Get('limits')
+  async limits() {
+    const em = await requestContext.tenantManager();
+    const [row] = await em.query(`SELECT current_setting('statement_timeout') AS statement_timeout,
+      current_setting('idle_in_transaction_session_timeout') AS idle_timeout`);
+    return row;
+  }
+
   @Get('no-db')
   noDb() {
     return { ok: true };

@@ -6,6 +6,7 @@ import { AuditService } from './audit.service.js';
 import { AuthController } from './auth.controller.js';
 import { AuthGuard } from './auth.guard.js';
 import { AuthService } from './auth.service.js';
+import { LoginGate } from './login-gate.service.js';
 import { LoginThrottle } from './login-throttle.service.js';
 import { PasswordService } from './password.service.js';
 import { PlatformAdminsRepository } from './platform-admins.repository.js';
@@ -32,6 +33,7 @@ import { UsersService } from './users.service.js';
     RefreshTokensRepository,
     UsersService,
     LoginThrottle,
+    LoginGate,
     { provide: APP_GUARD, useClass: AuthGuard },
     // After TenantModule's TenantContextInterceptor (modules register in import order), so it
     // runs inside the request's transaction.

@@ -10,6 +10,7 @@ import { TenantResolver, type TenantSources } from '../tenant/tenant-resolver.se
 import { AuditService } from './audit.service.js';
 import { InvalidCredentialsError, InvalidRefreshTokenError } from './auth.errors.js';
 import type { TokenResponse } from './dto/token-response.dto.js';
+import { LoginGate } from './login-gate.service.js';
 import { LoginThrottle } from './login-throttle.service.js';
 import { PasswordService } from './password.service.js';
 import { permissionsFor } from './permissions.js';
@@ -36,11 +37,16 @@ export class AuthService {
     private readonly tokens: TokenService,
     private readonly audit: AuditService,
     private readonly throttle: LoginThrottle,
+    private readonly gate: LoginGate,
     private readonly config: AppConfig,
   ) {}
 
   /** Tenant login; the tenant is the one the request resolved to (Host or X-Tenant-ID). */
-  async login(email: string, password: string): Promise<TokenResponse> {
+  login(email: string, password: string): Promise<TokenResponse> {
+    return this.gate.run(`tenant:${requestContext.get()!.tenantId}`, () => this.checkLogin(email, password));
+  }
+
+  private async checkLogin(email: string, password: string): Promise<TokenResponse> {
     const state = requestContext.get()!;
     const account = `${state.tenantId}:${email.toLowerCase()}`;
     this.throttle.check(account, state.ip);
@@ -174,7 +180,11 @@ export class AuthService {
   }
 
   /** Platform admin login. */
-  async platformLogin(email: string, password: string): Promise<TokenResponse> {
+  platformLogin(email: string, password: string): Promise<TokenResponse> {
+    return this.gate.run('platform', () => this.checkPlatformLogin(email, password));
+  }
+
+  private async checkPlatformLogin(email: string, password: string): Promise<TokenResponse> {
     const state = requestContext.get();
     const account = `platform:${email.toLowerCase()}`;
     this.throttle.check(account, state?.ip);
