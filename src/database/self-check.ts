@@ -4,7 +4,9 @@ export class StartupCheckError extends Error {}
 
 /**
  * Refuses to run when a runtime role could see past row-level security: superuser, BYPASSRLS,
- * owner of a table, or a tenant table (one with a tenant_id column) without forced RLS.
+ * owner of a table, a tenant table (one with a tenant_id column) without forced RLS, or a role
+ * that can create objects (TEMPORARY or CREATE on the database, CREATE on a schema), with which a
+ * temporary or new table could shadow a real one (migrations/0023).
  */
 export async function assertRuntimeRoleIsSafe(ds: DataSource, label: string): Promise<void> {
   const [role] = await ds.query(`
@@ -35,10 +37,70 @@ export async function assertRuntimeRoleIsSafe(ds: DataSource, label: string): Pr
       `can reach tenant tables without forced RLS: ${unforced.map((t) => t.relname).join(', ')}`,
     );
   }
+  const creates = await createPrivileges(ds);
+  if (creates.problems.length > 0) problems.push(...creates.problems);
   if (problems.length > 0) {
+    const fix = creates.fixes.length > 0 ? ` To fix, run as the database owner: ${creates.fixes.join(' ')}` : '';
     throw new StartupCheckError(
       `Refusing to start: the ${label} runtime role "${role.rolname}" ${problems.join('; ')}. ` +
-        `Tenant isolation depends on it being NOSUPERUSER, NOBYPASSRLS and owning nothing.`,
+        `Tenant isolation depends on it being NOSUPERUSER, NOBYPASSRLS, owning nothing and creating nothing.` +
+        fix,
     );
   }
+}
+
+const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+/**
+ * TEMPORARY or CREATE on the current database, or CREATE on any schema, held by the current role
+ * directly, through PUBLIC or through a role it belongs to. Each finding comes with the exact
+ * statement that removes it, naming the grantees that hold it.
+ */
+async function createPrivileges(ds: DataSource): Promise<{ problems: string[]; fixes: string[] }> {
+  const problems: string[] = [];
+  const fixes: string[] = [];
+  // Grantees whose grant reaches the current role: PUBLIC (0) or a role it is a member of.
+  const grantees = (acl: string) => `
+    SELECT DISTINCT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END AS name
+      FROM aclexplode(${acl}) a
+     WHERE a.privilege_type = $1
+       AND (a.grantee = 0 OR pg_has_role(current_user, a.grantee, 'USAGE'))`;
+  const [database] = await ds.query(`
+    SELECT current_database() AS name,
+           has_database_privilege(current_database(), 'TEMPORARY') AS temp,
+           has_database_privilege(current_database(), 'CREATE') AS create,
+           pg_has_role(current_user, d.datdba, 'USAGE') AS owner,
+           quote_ident(pg_get_userbyid(d.datdba)) AS db_owner
+      FROM pg_database d WHERE d.datname = current_database()`);
+  for (const [priv, held] of [['TEMPORARY', database.temp], ['CREATE', database.create]] as const) {
+    if (!held) continue;
+    problems.push(`has ${priv} on database ${database.name}`);
+    if (database.owner) {
+      fixes.push(`ALTER DATABASE ${quoteIdent(database.name)} OWNER TO <a role that is not a runtime role>;`);
+      continue;
+    }
+    // datacl NULL means the default: TEMPORARY and CONNECT for PUBLIC
+    const rows: { name: string }[] = await ds.query(
+      `${grantees(`coalesce((SELECT datacl FROM pg_database WHERE datname = current_database()),
+                            acldefault('d', (SELECT datdba FROM pg_database WHERE datname = current_database())))`)}
+        ORDER BY 1`,
+      [priv],
+    );
+    const from = rows.length > 0 ? rows.map((r) => r.name).join(', ') : 'PUBLIC';
+    fixes.push(`REVOKE ${priv} ON DATABASE ${quoteIdent(database.name)} FROM ${from};`);
+  }
+  const schemas: { nspname: string; owner: boolean; grantees: string[] | null }[] = await ds.query(
+    `SELECT n.nspname, pg_has_role(current_user, n.nspowner, 'USAGE') AS owner,
+            ARRAY(${grantees(`coalesce(n.nspacl, acldefault('n', n.nspowner))`)} ORDER BY 1) AS grantees
+       FROM pg_namespace n
+      WHERE has_schema_privilege(n.oid, 'CREATE')
+      ORDER BY 1`,
+    ['CREATE'],
+  );
+  for (const s of schemas) {
+    problems.push(`has CREATE on schema ${s.nspname}`);
+    if (s.owner) fixes.push(`ALTER SCHEMA ${quoteIdent(s.nspname)} OWNER TO ${database.db_owner};`);
+    else fixes.push(`REVOKE CREATE ON SCHEMA ${quoteIdent(s.nspname)} FROM ${(s.grantees ?? []).join(', ') || 'PUBLIC'};`);
+  }
+  return { problems, fixes };
 }

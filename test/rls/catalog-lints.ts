@@ -1,7 +1,7 @@
 import type { Sql } from '../helpers/db.js';
 
 /**
- * Catalog lints of ISOLATION.md 1–6. Each returns the list of violations (empty = pass), so a
+ * Catalog lints of ISOLATION.md 1–6 and 28. Each returns the list of violations (empty = pass), so a
  * table added later that forgets RLS, FORCE, WITH CHECK or tenant_id in a key fails CI.
  */
 
@@ -68,6 +68,31 @@ export async function lintRuntimeRoles(sql: Sql): Promise<string[]> {
      WHERE n.nspname IN ${APP_SCHEMAS} AND c.relkind IN ('r', 'p', 'v', 'm')
        AND r.rolname = ANY($1) AND has_table_privilege(r.oid, c.oid, p.priv)`, [RUNTIME_ROLES]);
   for (const p of privs) out.push(`${p.rolname} holds ${p.priv} on ${p.relname}`);
+  return out;
+}
+
+/**
+ * 1b. Runtime roles create nothing (ISOLATION.md 28): no TEMPORARY or CREATE on the database, no
+ * CREATE on any schema, whether granted directly, to PUBLIC or to a role they belong to. A
+ * temporary table is searched before public, so `CREATE TEMP TABLE resources` would shadow the
+ * real table for the rest of a pooled session.
+ */
+export async function lintRuntimeRolesCreateNothing(sql: Sql): Promise<string[]> {
+  const out: string[] = [];
+  const { rows } = await sql.query(`
+    SELECT r.rolname, p.priv
+      FROM pg_roles r CROSS JOIN unnest(ARRAY['TEMPORARY', 'CREATE']) AS p(priv)
+     WHERE r.rolname = ANY($1) AND has_database_privilege(r.oid, current_database(), p.priv)`, [RUNTIME_ROLES]);
+  for (const r of rows) {
+    out.push(`${r.rolname} holds ${r.priv} on the database: REVOKE ${r.priv} ON DATABASE <db> FROM PUBLIC, ${r.rolname}`);
+  }
+  const { rows: schemas } = await sql.query(`
+    SELECT r.rolname, n.nspname FROM pg_namespace n CROSS JOIN pg_roles r
+     WHERE r.rolname = ANY($1) AND has_schema_privilege(r.oid, n.oid, 'CREATE')
+     ORDER BY 1, 2`, [RUNTIME_ROLES]);
+  for (const s of schemas) {
+    out.push(`${s.rolname} holds CREATE on schema ${s.nspname}: REVOKE CREATE ON SCHEMA ${s.nspname} FROM PUBLIC, ${s.rolname}`);
+  }
   return out;
 }
 
@@ -216,6 +241,24 @@ export async function lintViewsAndFunctions(sql: Sql): Promise<string[]> {
   return out;
 }
 
+/**
+ * 5b. A function in the app schemas that pins search_path names pg_temp, last: left out, the
+ * temporary schema is searched first, so a temporary table could shadow the tables it reads.
+ */
+export async function lintSearchPathTempLast(sql: Sql): Promise<string[]> {
+  const out: string[] = [];
+  const { rows } = await sql.query(`
+    SELECT p.oid::regprocedure::text AS sig, c AS setting
+      FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+      CROSS JOIN unnest(p.proconfig) c
+     WHERE n.nspname IN ${APP_SCHEMAS} AND c LIKE 'search_path=%'`);
+  for (const f of rows) {
+    const path = (f.setting as string).slice('search_path='.length).split(',').map((x) => x.trim().replace(/^"|"$/g, ''));
+    if (path[path.length - 1] !== 'pg_temp') out.push(`${f.sig} pins ${f.setting} without pg_temp last`);
+  }
+  return out;
+}
+
 /** 6. Every primary key, unique constraint/index and foreign key of a tenant table includes tenant_id. */
 export async function lintTenantKeys(sql: Sql): Promise<string[]> {
   const out: string[] = [];
@@ -252,9 +295,11 @@ export async function lintTenantKeys(sql: Sql): Promise<string[]> {
 
 export const ALL_LINTS = {
   lintRuntimeRoles,
+  lintRuntimeRolesCreateNothing,
   lintRowLevelSecurity,
   lintPolicyExpressions,
   lintRestrictiveIsolation,
   lintViewsAndFunctions,
+  lintSearchPathTempLast,
   lintTenantKeys,
 };

@@ -6,6 +6,8 @@ import {
   lintPolicyExpressions,
   lintRestrictiveIsolation,
   lintRowLevelSecurity,
+  lintRuntimeRolesCreateNothing,
+  lintSearchPathTempLast,
   lintTenantKeys,
   lintViewsAndFunctions,
   stripSubSelects,
@@ -96,6 +98,25 @@ describe('catalog lints catch a table that forgets something', () => {
           'SECURITY DEFINER app.lint_fn() does not pin search_path',
           'SECURITY DEFINER app.lint_fn() is executable by PUBLIC',
         ]));
+      },
+    );
+  });
+
+  it('flags a runtime role that may create temporary tables or objects, and pg_temp not last', async () => {
+    await withBrokenSchema(
+      `DO $$ BEGIN EXECUTE format('GRANT TEMPORARY ON DATABASE %I TO PUBLIC', current_database()); END $$;
+       GRANT CREATE ON SCHEMA app TO tenancy_platform;
+       CREATE FUNCTION app.lint_path() RETURNS int LANGUAGE sql SET search_path = pg_catalog, public AS 'SELECT 1';`,
+      async (sql) => {
+        const found = await lintRuntimeRolesCreateNothing(sql);
+        expect(found).toEqual(expect.arrayContaining([
+          expect.stringMatching(/^tenancy_app holds TEMPORARY on the database: REVOKE TEMPORARY ON DATABASE/),
+          expect.stringMatching(/^tenancy_platform holds TEMPORARY on the database/),
+          expect.stringMatching(/^tenancy_platform holds CREATE on schema app: REVOKE CREATE ON SCHEMA app/),
+        ]));
+        expect(await lintSearchPathTempLast(sql)).toEqual([
+          'app.lint_path() pins search_path=pg_catalog, public without pg_temp last',
+        ]);
       },
     );
   });

@@ -20,9 +20,12 @@ export class SharingController {
 
   @Post()
   @RequirePermission('resources:write')
-  @ApiOperation({ summary: 'Create a resource (member or admin); global sharing needs a platform tenant' })
+  @ApiOperation({
+    summary: 'Create a resource (member or admin); a sharing other than private needs resources:share (admin), global sharing a platform tenant',
+  })
   @ApiCreatedResponse({ type: ResourceDto })
   @ApiProblem(400, 'validation_failed')
+  @ApiProblem(403, 'forbidden')
   create(@Body() body: CreateResourceDto) {
     return this.resources.create(body);
   }

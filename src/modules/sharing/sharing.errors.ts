@@ -19,6 +19,13 @@ export class GlobalPublishForbiddenError extends ForbiddenError {
   }
 }
 
+/** A `sharing` other than private at creation, by a role without resources:share. */
+export class SharePermissionRequiredError extends ForbiddenError {
+  constructor() {
+    super('This needs the permission resources:share.');
+  }
+}
+
 export class InvalidSharingError extends ValidationFailedError {
   constructor(errors: FieldError[]) {
     super(errors, 'The sharing settings are not valid.');

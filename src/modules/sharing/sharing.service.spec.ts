@@ -16,7 +16,7 @@ function view(owned: boolean, mode: ResourceView['sharing']['mode'] = 'private')
   };
 }
 
-function setup(opts: { type?: string; known?: Record<string, string>; found?: ResourceView | null } = {}) {
+function setup(opts: { type?: string; role?: string; known?: Record<string, string>; found?: ResourceView | null } = {}) {
   const calls: string[] = [];
   const repo = {
     currentTenantType: async () => opts.type ?? 'client',
@@ -30,7 +30,8 @@ function setup(opts: { type?: string; known?: Record<string, string>; found?: Re
   } as unknown as SharingRepository;
   const audit = { record: async () => undefined } as unknown as AuditService;
   const service = new SharingService(repo, audit);
-  const inTenant = <T>(fn: () => Promise<T>) => requestContext.run({ requestId: 'r', tenantId: ME }, fn);
+  const principal = { scope: 'tenant' as const, subject: randomUUID(), tenantId: ME, role: opts.role ?? 'admin', tokenId: 't' };
+  const inTenant = <T>(fn: () => Promise<T>) => requestContext.run({ requestId: 'r', tenantId: ME, principal }, fn);
   return { service, calls, inTenant };
 }
 
@@ -42,6 +43,26 @@ describe('SharingService', () => {
     expect(await inTenant(() => codeOf(service.create({ kind: 'agent', name: 'n', content: {}, sharing: { mode: 'global' } })))).toBe('403 forbidden');
     expect(await inTenant(() => codeOf(service.setSharing(randomUUID(), { mode: 'global' })))).toBe('403 forbidden');
     expect(calls).toEqual([]);
+  });
+
+  it('refuses a member a sharing other than private at creation, before reading or writing (403)', async () => {
+    for (const type of ['client', 'platform']) {
+      const { service, calls, inTenant } = setup({ type, role: 'member', known: { acme: OTHER } });
+      for (const sharing of [{ mode: 'selective' as const, tenants: ['acme'] }, { mode: 'selective' as const }, { mode: 'global' as const }]) {
+        expect(await inTenant(() => codeOf(service.create({ kind: 'agent', name: 'n', content: {}, sharing })))).toBe('403 forbidden');
+      }
+      expect(calls).toEqual([]);
+      // private is a member's to create
+      expect(await inTenant(() => codeOf(service.create({ kind: 'agent', name: 'n', content: {}, sharing: { mode: 'private' } })))).toBe('ok');
+      expect(await inTenant(() => codeOf(service.create({ kind: 'agent', name: 'n', content: {} })))).toBe('ok');
+    }
+  });
+
+  it('lets an admin share at creation', async () => {
+    const { service, calls, inTenant } = setup({ type: 'platform', known: { acme: OTHER } });
+    expect(await inTenant(() => codeOf(service.create({ kind: 'agent', name: 'n', content: {}, sharing: { mode: 'selective', tenants: ['acme'] } })))).toBe('ok');
+    expect(await inTenant(() => codeOf(service.create({ kind: 'agent', name: 'n', content: {}, sharing: { mode: 'global' } })))).toBe('ok');
+    expect(calls).toEqual(['insert', `shares ${OTHER}`, 'insert']);
   });
 
   it('lets a platform tenant publish globally', async () => {

@@ -2,12 +2,20 @@ import { Injectable } from '@nestjs/common';
 import type { FieldError } from '../../common/errors.js';
 import { requestContext } from '../../common/request-context.js';
 import { AuditService } from '../auth/audit.service.js';
+import { hasPermissions } from '../auth/permissions.js';
 import type { Page } from '../registry/dto/list-tenants.query.js';
 import type { CreateResourceDto, ListResourcesQuery, SharingDto, UpdateResourceDto } from './dto/resource.dto.js';
 import {
   GlobalPublishForbiddenError, InvalidSharingError, NotResourceOwnerError, ResourceNotFoundError,
+  SharePermissionRequiredError,
 } from './sharing.errors.js';
 import { SharingRepository, type ResourceView } from './sharing.repository.js';
+
+/** Whether the caller's role holds resources:share (admin); the route itself needs only write. */
+function mayShare(): boolean {
+  const principal = requestContext.get()?.principal;
+  return principal?.scope === 'tenant' && hasPermissions(principal.role, ['resources:share']);
+}
 
 /**
  * Resources and their sharing. Visibility and owner-only writes are the database's policies;
@@ -36,6 +44,9 @@ export class SharingService {
 
   async create(body: CreateResourceDto): Promise<ResourceView> {
     const sharing = body.sharing ?? { mode: 'private' as const };
+    // Sharing at creation is sharing: the same permission as PUT /v1/resources/:id/sharing,
+    // checked before anything is read or written.
+    if (sharing.mode !== 'private' && !mayShare()) throw new SharePermissionRequiredError();
     const grantees = await this.checkSharing(sharing);
     const id = await this.resources.insert({ kind: body.kind, name: body.name, content: body.content, mode: sharing.mode });
     if (sharing.mode === 'selective') await this.resources.replaceShares(id, grantees);
