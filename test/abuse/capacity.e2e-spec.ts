@@ -260,9 +260,10 @@ describe('abuse: timeouts and a bounded wait for connections (item 5)', () => {
 
 /** A TCP relay in front of Postgres that the test can cut, as a network or a server failure would. */
 async function relayTo(target: URL): Promise<{ port: number; cut(): Promise<void> }> {
+  const [host, port] = [target.hostname, Number(target.port)];
   const sockets = new Set<Socket>();
   const server: Server = createServer((client) => {
-    const upstream = connect(Number(target.port), target.hostname);
+    const upstream = connect(port, host);
     for (const s of [client, upstream]) {
       sockets.add(s);
       s.on('close', () => sockets.delete(s));
@@ -290,7 +291,6 @@ describe('abuse: Postgres down answers 503, never 500 (item 6)', () => {
     const relayP = await relayTo(platformUrl);
     tenantUrl.port = String(relayT.port);
     platformUrl.port = String(relayP.port);
-    console.log('relay', tenantUrl.toString());
     const app = await createTestApp({
       database: { tenantUrl: tenantUrl.toString(), platformUrl: platformUrl.toString() },
     });
@@ -299,9 +299,7 @@ describe('abuse: Postgres down answers 503, never 500 (item 6)', () => {
       const t = await createTenant();
       const u = await createUser(t.id, { role: 'member' });
       const token = bearer(tenantToken(app, { tenantId: t.id, userId: u.id, role: 'member' }));
-      console.log('booted');
       expect((await call(`${base}/v1/tenant`, { headers: token })).status).toBe(200);
-      console.log('served');
 
       await relayT.cut();
       await relayP.cut();
