@@ -59,3 +59,10 @@ export class RateLimitedError extends AppError {
     });
   }
 }
+
+/** The request URL (path and query) is over HTTP_MAX_URL_BYTES. */
+export class UriTooLongError extends AppError {
+  constructor(detail = 'The request URL is longer than the limit.') {
+    super(414, 'uri_too_long', detail);
+  }
+}
