@@ -15,7 +15,8 @@ export interface ProblemDetails {
   status: number;
   code: string;
   detail?: string;
-  instance: string;
+  /** the path; left out when it is longer than MAX_INSTANCE_LENGTH (a hostile URL is not repeated) */
+  instance?: string;
   requestId: string;
   errors?: FieldError[];
 }
@@ -34,6 +35,9 @@ const CODES: Record<number, string> = {
   413: 'payload_too_large', 414: 'uri_too_long', 415: 'unsupported_media_type', 422: 'unprocessable',
   429: 'rate_limited', 431: 'headers_too_large', 503: 'service_unavailable',
 };
+
+/** Longer paths are not repeated in `instance` (no route of the API comes near). */
+const MAX_INSTANCE_LENGTH = 512;
 
 /** `title` of a status (also used for answers written straight to the socket). */
 export const problemTitle = (status: number) => TITLES[status] ?? 'Error';
@@ -89,7 +93,12 @@ export function problemFor(
   err: unknown,
   req: FastifyRequest,
 ): { problem: ProblemDetails; headers: Record<string, string> } {
-  const base = { type: 'about:blank', instance: req.url.split('?')[0], requestId: String(req.id) };
+  const path = req.url.split('?')[0];
+  const base = {
+    type: 'about:blank',
+    ...(path.length <= MAX_INSTANCE_LENGTH ? { instance: path } : {}),
+    requestId: String(req.id),
+  };
   const make = (status: number, code: string, detail?: string, errors?: FieldError[]) => ({
     ...base,
     title: problemTitle(status),
@@ -106,18 +115,10 @@ export function problemFor(
       headers: mapped.headers ?? {},
     };
   }
-  if (err instanceof HttpException) {
-    const status = err.getStatus();
-    const detail =
-      status === 404 ? 'No route matches this path.' : status < 500 ? safeMessage(err) : undefined;
-    return {
-      problem: make(status, CODES[status] ?? 'http_error', detail, status === 400 ? [] : undefined),
-      headers: {},
-    };
-  }
-  // Errors raised by Fastify itself (body parsing, limits, media type) before Nest routing.
-  const fst = err as { statusCode?: number; code?: string };
-  if (typeof fst?.statusCode === 'number' && fst.statusCode < 500 && typeof fst.code === 'string' && fst.code.startsWith('FST_')) {
+  // Errors raised by Fastify itself (body parsing, limits, media type, router), as they come
+  // or wrapped by Nest's adapter into an HttpException: their messages can repeat the path.
+  const fst = fastifyError(err) ?? fastifyError(err instanceof HttpException ? err.cause : undefined);
+  if (fst) {
     const status = fst.statusCode;
     const detail =
       FASTIFY_DETAILS[fst.code] ??
@@ -131,7 +132,23 @@ export function problemFor(
       headers: {},
     };
   }
+  if (err instanceof HttpException) {
+    const status = err.getStatus();
+    const detail =
+      status === 404 ? 'No route matches this path.' : status < 500 ? safeMessage(err) : undefined;
+    return {
+      problem: make(status, CODES[status] ?? 'http_error', detail, status === 400 ? [] : undefined),
+      headers: {},
+    };
+  }
   return { problem: make(500, 'internal_error'), headers: {} };
+}
+
+function fastifyError(err: unknown): { statusCode: number; code: string } | undefined {
+  const e = err as { statusCode?: unknown; code?: unknown } | undefined;
+  return typeof e?.statusCode === 'number' && e.statusCode < 500 && typeof e.code === 'string' && e.code.startsWith('FST_')
+    ? (e as { statusCode: number; code: string })
+    : undefined;
 }
 
 function safeMessage(err: HttpException): string | undefined {
