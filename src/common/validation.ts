@@ -14,10 +14,10 @@ const notAllowed = (field: string) => `property ${field} should not exist`;
 function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   return errors.flatMap((e) => {
     const field = parent ? `${parent}.${fieldSegment(e.property)}` : fieldSegment(e.property);
-    // class-validator's whitelist message repeats the key in full; the field path is shortened
+    // class-validator's whitelist message repeats the key in full: it is shortened as in the path
     const own = Object.entries(e.constraints ?? {}).map(([name, message]) => ({
       field,
-      message: name === 'whitelistValidation' ? notAllowed(field) : message,
+      message: name === 'whitelistValidation' ? notAllowed(fieldSegment(e.property)) : message,
     }));
     return [...own, ...flatten(e.children ?? [], field)];
   });
