@@ -150,4 +150,23 @@ describe('hostile input', () => {
     expectProblem(bigHeader, 431, 'headers_too_large', [marker]);
     expect(bigHeader.body.requestId).toBe(bigHeader.headers['x-request-id']);
   });
+
+  it('takes its limits from BODY_MAX_DEPTH, BODY_MAX_KEYS, HTTP_MAX_URL_BYTES and HTTP_MAX_HEADER_BYTES', async () => {
+    const small = await createTestApp({
+      env: { BODY_MAX_DEPTH: '3', BODY_MAX_KEYS: '10', HTTP_MAX_URL_BYTES: '1024', HTTP_MAX_HEADER_BYTES: '65536' },
+    });
+    try {
+      const s = () => request(small.getHttpServer());
+      const json = (body: string) => s().post('/v1/auth/refresh').set('Content-Type', 'application/json').send(body);
+      expect((await json(keysBody(11))).body.detail).toBe('The JSON body has more than 10 keys.');
+      expect((await json('{"a":[[1]]}')).body.code).toBe('validation_failed');
+      expect((await json('{"a":[[[1]]]}')).body.detail).toBe('The JSON body is nested deeper than 3 levels.');
+      expectProblem(await s().get(`/v1/tenant?q=${'a'.repeat(2000)}`), 414, 'uri_too_long');
+      // a 20 KB header is within 64 KiB: the request gets through to authentication
+      const big = await s().get('/v1/tenant').set('X-Padding', 'h'.repeat(20_000));
+      expect({ status: big.status, code: big.body.code }).toEqual({ status: 401, code: 'unauthorized' });
+    } finally {
+      await small.close();
+    }
+  });
 });
