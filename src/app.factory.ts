@@ -1,10 +1,13 @@
 import helmet from '@fastify/helmet';
-import { type DynamicModule, type LoggerService } from '@nestjs/common';
+import { Logger, type DynamicModule, type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Logger as PinoNestLogger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import { AppModule, type AppOptions } from './app.module.js';
+import { answerClientError, answerFrameworkError, guardRequestLine } from './common/http-limits.js';
+import { createJsonBodyParser } from './common/json-body.js';
 import { setupOpenApi } from './common/openapi.js';
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -31,8 +34,18 @@ export function registeredRoutes(app: NestFastifyApplication): RegisteredRoute[]
 /** Builds the Nest application on Fastify (not listening yet). */
 export async function createApp(options: CreateAppOptions): Promise<NestFastifyApplication> {
   const { config } = options;
+  const limits = config.inputLimits;
+  const problemLogger = new Logger('Problem');
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
+    // Node counts the request line with the headers: past maxHeaderSize it never becomes a
+    // request, and clientErrorHandler answers 414 or 431 on the socket itself.
+    http: { maxHeaderSize: limits.maxHeaderBytes },
+    clientErrorHandler: answerClientError(limits),
+    // Route parameters are bounded by the URL limit (414), not by find-my-way's default of 100
+    // characters; the router's own refusals (bad URL, over-long parameter) answer problem+json.
+    routerOptions: { maxParamLength: limits.maxUrlBytes },
+    frameworkErrors: (err: Error, req: FastifyRequest, reply: FastifyReply) => answerFrameworkError(err, req, reply, problemLogger),
     // Echo a sane incoming X-Request-Id, else make one.
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
       const incoming = req.headers['x-request-id'];
@@ -48,14 +61,27 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
   });
   fastify.addHook('onRequest', (req, reply, done) => {
     void reply.header('X-Request-Id', req.id);
-    done();
+    // URL over the limit (414), NUL in the query string (400)
+    guardRequestLine(req, limits, done);
   });
+  // application/json (any parameters) is the only body type: every other one, text/plain and
+  // forms included, answers 415. Nest's own parsers are off (bodyParser: false below).
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser(
+    'application/json',
+    { parseAs: 'string' },
+    createJsonBodyParser(
+      { maxDepth: limits.bodyMaxDepth, maxKeys: limits.bodyMaxKeys },
+      fastify.getDefaultJsonParser('error', 'error'),
+    ),
+  );
   const root = AppModule.forRoot(options);
   root.imports = [...(root.imports ?? []), ...(options.extraModules ?? [])];
   const app = await NestFactory.create<NestFastifyApplication>(root, adapter, {
     logger: options.logger ?? false,
     bufferLogs: options.logger === undefined,
     abortOnError: false,
+    bodyParser: false,
   });
   routesByApp.set(app, routes);
   if (options.logger === undefined) app.useLogger(app.get(PinoNestLogger));

@@ -28,6 +28,13 @@ export class ValidationFailedError extends AppError {
   }
 }
 
+/** The request URL (path and query) is over HTTP_MAX_URL_BYTES. */
+export class UriTooLongError extends AppError {
+  constructor(detail = 'The request URL is longer than the limit.') {
+    super(414, 'uri_too_long', detail);
+  }
+}
+
 export class NotFoundError extends AppError {
   constructor(detail = 'The resource does not exist.') {
     super(404, 'resource_not_found', detail);

@@ -34,6 +34,10 @@ export const ERROR_CODES: ReadonlyArray<{ code: string; status: number; when: st
   { code: 'conflict', status: 409, when: 'uniqueness within the tenant (e.g. user email), subdomain taken' },
   { code: 'payload_too_large', status: 413, when: 'body over the limit (default 1 MiB)' },
   { code: 'unsupported_media_type', status: 415, when: 'a body that is not application/json' },
+  { code: 'uri_too_long', status: 414, when: 'request URL over HTTP_MAX_URL_BYTES (default 8 KiB)' },
+  { code: 'headers_too_large', status: 431, when: 'request line and headers over HTTP_MAX_HEADER_BYTES (default 16 KiB)' },
+  { code: 'request_timeout', status: 408, when: 'the request did not arrive in time (answered on the connection)' },
+  { code: 'bad_request', status: 400, when: 'a request that is not valid HTTP (answered on the connection)' },
   { code: 'idempotency_key_reused', status: 422, when: 'same Idempotency-Key with a different body' },
   { code: 'rate_limited', status: 429, when: 'tenant or login rate limit hit; Retry-After header set' },
   { code: 'internal_error', status: 500, when: 'an unexpected error (logged with the request id; no detail in the answer)' },
@@ -177,14 +181,18 @@ function problemSchema() {
   return {
     type: 'object',
     description: 'RFC 9457 problem details',
-    required: ['type', 'title', 'status', 'code', 'instance', 'requestId'],
+    required: ['type', 'title', 'status', 'code', 'requestId'],
     properties: {
       type: { type: 'string', example: 'about:blank' },
       title: { type: 'string', example: 'Not Found' },
       status: { type: 'integer', example: 404 },
       code: { type: 'string', enum: ERROR_CODES.map((e) => e.code), example: 'resource_not_found' },
       detail: { type: 'string' },
-      instance: { type: 'string', example: '/v1/resources/8a6e0804-2bd0-4672-b79d-d97027f9071a' },
+      instance: {
+        type: 'string',
+        description: 'the request path; absent when it is over 512 characters or the request was never parsed (414, 431)',
+        example: '/v1/resources/8a6e0804-2bd0-4672-b79d-d97027f9071a',
+      },
       requestId: { type: 'string' },
       errors: {
         type: 'array',

@@ -44,4 +44,19 @@ describe('problemFor', () => {
     const { problem } = problemFor(new NotFoundException('Cannot GET /nope'), req);
     expect(problem).toMatchObject({ status: 404, code: 'route_not_found' });
   });
+
+  it('maps a NUL character refused by Postgres (22021 text, 22P05 jsonb) to 400, as a backstop', () => {
+    for (const code of ['22021', '22P05']) {
+      const { problem } = problemFor(pgError(code, 'invalid byte sequence for encoding "UTF8": 0x00'), req);
+      expect(problem).toMatchObject({ status: 400, code: 'validation_failed', errors: [] });
+      expect(JSON.stringify(problem)).not.toMatch(/0x00|UTF8/);
+    }
+  });
+
+  it('does not repeat a long path in instance', () => {
+    const long = { ...req, url: `/v1/${'a'.repeat(3000)}` } as unknown as FastifyRequest;
+    const { problem } = problemFor(new NotFoundException(), long);
+    expect(problem.instance).toBeUndefined();
+    expect(JSON.stringify(problem)).not.toContain('aaaa');
+  });
 });

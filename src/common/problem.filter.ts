@@ -15,23 +15,45 @@ export interface ProblemDetails {
   status: number;
   code: string;
   detail?: string;
-  instance: string;
+  /** the path; left out when it is longer than MAX_INSTANCE_LENGTH (a hostile URL is not repeated) */
+  instance?: string;
   requestId: string;
   errors?: FieldError[];
 }
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found',
-  405: 'Method Not Allowed', 406: 'Not Acceptable', 409: 'Conflict', 413: 'Payload Too Large',
-  415: 'Unsupported Media Type', 422: 'Unprocessable Content', 429: 'Too Many Requests',
+  405: 'Method Not Allowed', 406: 'Not Acceptable', 408: 'Request Timeout', 409: 'Conflict',
+  413: 'Payload Too Large', 414: 'URI Too Long', 415: 'Unsupported Media Type',
+  422: 'Unprocessable Content', 429: 'Too Many Requests', 431: 'Request Header Fields Too Large',
   500: 'Internal Server Error', 503: 'Service Unavailable',
 };
 
 const CODES: Record<number, string> = {
   400: 'validation_failed', 401: 'unauthorized', 403: 'forbidden', 404: 'route_not_found',
-  405: 'method_not_allowed', 406: 'not_acceptable', 409: 'conflict', 413: 'payload_too_large',
-  415: 'unsupported_media_type', 422: 'unprocessable', 429: 'rate_limited',
-  503: 'service_unavailable',
+  405: 'method_not_allowed', 406: 'not_acceptable', 408: 'request_timeout', 409: 'conflict',
+  413: 'payload_too_large', 414: 'uri_too_long', 415: 'unsupported_media_type', 422: 'unprocessable',
+  429: 'rate_limited', 431: 'headers_too_large', 503: 'service_unavailable',
+};
+
+/** Longer paths are not repeated in `instance` (no route of the API comes near). */
+const MAX_INSTANCE_LENGTH = 512;
+
+/** `title` of a status (also used for answers written straight to the socket). */
+export const problemTitle = (status: number) => TITLES[status] ?? 'Error';
+/** `code` of a status when nothing more specific is known. */
+export const problemCode = (status: number) => CODES[status] ?? 'http_error';
+
+// Fixed texts for Fastify's own errors: theirs can repeat the path (FST_ERR_BAD_URL) or say
+// more than a client needs.
+const FASTIFY_DETAILS: Record<string, string> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'The request body is larger than the limit.',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'Send the body as application/json.',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'The request body is empty but its content type is application/json.',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'The request body is not valid JSON.',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'The request body does not match its Content-Length.',
+  FST_ERR_BAD_URL: 'The request URL is not valid.',
+  FST_ERR_MAX_PARAM_LENGTH: 'The request URL is longer than the limit.',
 };
 
 /** Turns any error into RFC 9457 problem details (see problemFor). */
@@ -71,10 +93,15 @@ export function problemFor(
   err: unknown,
   req: FastifyRequest,
 ): { problem: ProblemDetails; headers: Record<string, string> } {
-  const base = { type: 'about:blank', instance: req.url.split('?')[0], requestId: String(req.id) };
+  const path = req.url.split('?')[0];
+  const base = {
+    type: 'about:blank',
+    ...(path.length <= MAX_INSTANCE_LENGTH ? { instance: path } : {}),
+    requestId: String(req.id),
+  };
   const make = (status: number, code: string, detail?: string, errors?: FieldError[]) => ({
     ...base,
-    title: TITLES[status] ?? 'Error',
+    title: problemTitle(status),
     status,
     code,
     ...(detail ? { detail } : {}),
@@ -88,6 +115,23 @@ export function problemFor(
       headers: mapped.headers ?? {},
     };
   }
+  // Errors raised by Fastify itself (body parsing, limits, media type, router), as they come
+  // or wrapped by Nest's adapter into an HttpException: their messages can repeat the path.
+  const fst = fastifyError(err) ?? fastifyError(err instanceof HttpException ? err.cause : undefined);
+  if (fst) {
+    const status = fst.statusCode;
+    const detail =
+      FASTIFY_DETAILS[fst.code] ??
+      (status === 413
+        ? FASTIFY_DETAILS.FST_ERR_CTP_BODY_TOO_LARGE
+        : status === 415
+          ? FASTIFY_DETAILS.FST_ERR_CTP_INVALID_MEDIA_TYPE
+          : 'The request is not valid.');
+    return {
+      problem: make(status, CODES[status] ?? 'validation_failed', detail, status === 400 ? [] : undefined),
+      headers: {},
+    };
+  }
   if (err instanceof HttpException) {
     const status = err.getStatus();
     const detail =
@@ -97,22 +141,14 @@ export function problemFor(
       headers: {},
     };
   }
-  // Errors raised by Fastify itself (body parsing, limits, media type) before Nest routing.
-  const fst = err as { statusCode?: number; code?: string };
-  if (typeof fst?.statusCode === 'number' && fst.statusCode < 500 && typeof fst.code === 'string' && fst.code.startsWith('FST_')) {
-    const status = fst.statusCode;
-    const detail =
-      status === 413
-        ? 'The request body is larger than the limit.'
-        : status === 415
-          ? 'Send the body as application/json.'
-          : 'The request body is not valid JSON.';
-    return {
-      problem: make(status, CODES[status] ?? 'validation_failed', detail, status === 400 ? [] : undefined),
-      headers: {},
-    };
-  }
   return { problem: make(500, 'internal_error'), headers: {} };
+}
+
+function fastifyError(err: unknown): { statusCode: number; code: string } | undefined {
+  const e = err as { statusCode?: unknown; code?: unknown } | undefined;
+  return typeof e?.statusCode === 'number' && e.statusCode < 500 && typeof e.code === 'string' && e.code.startsWith('FST_')
+    ? (e as { statusCode: number; code: string })
+    : undefined;
 }
 
 function safeMessage(err: HttpException): string | undefined {

@@ -150,6 +150,19 @@ export class EnvDto {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1)
   TENANT_PURGE_AFTER_DAYS?: number;
 
+  // Hostile input: JSON nesting and key count per body, request-line and header sizes.
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000)
+  BODY_MAX_DEPTH?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1)
+  BODY_MAX_KEYS?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(256)
+  HTTP_MAX_URL_BYTES?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1024)
+  HTTP_MAX_HEADER_BYTES?: number;
+
   /** How often the in-service purge job runs; 0 turns it off (default: hourly, off in tests). */
   @IsOptional() @Transform(toInt) @IsInt() @Min(0)
   TENANT_PURGE_INTERVAL_SECONDS?: number;
@@ -240,6 +253,8 @@ export class AppConfig {
   readonly tenantCache: { ttlMs: number; max: number };
   readonly bodyLimitBytes: number;
   readonly purgeAfterDays: number;
+  /** hostile-input limits: JSON body depth and keys, URL and header bytes */
+  readonly inputLimits: { bodyMaxDepth: number; bodyMaxKeys: number; maxUrlBytes: number; maxHeaderBytes: number };
   readonly purgeIntervalSeconds: number;
   readonly logLevel: string;
   readonly corsOrigins: string[];
@@ -327,6 +342,15 @@ export class AppConfig {
     };
     this.bodyLimitBytes = env.BODY_LIMIT_BYTES ?? 1024 * 1024;
     this.purgeAfterDays = env.TENANT_PURGE_AFTER_DAYS ?? 30;
+    this.inputLimits = {
+      bodyMaxDepth: env.BODY_MAX_DEPTH ?? 64,
+      bodyMaxKeys: env.BODY_MAX_KEYS ?? 10_000,
+      maxUrlBytes: env.HTTP_MAX_URL_BYTES ?? 8 * 1024,
+      maxHeaderBytes: env.HTTP_MAX_HEADER_BYTES ?? 16 * 1024,
+    };
+    if (this.inputLimits.maxHeaderBytes <= this.inputLimits.maxUrlBytes) {
+      throw new ConfigError('HTTP_MAX_HEADER_BYTES must be larger than HTTP_MAX_URL_BYTES (the request line counts as a header)');
+    }
     this.purgeIntervalSeconds = env.TENANT_PURGE_INTERVAL_SECONDS ?? (this.nodeEnv === 'test' ? 0 : 3600);
     this.logLevel = env.LOG_LEVEL ?? (this.nodeEnv === 'test' ? 'silent' : 'info');
     this.corsOrigins = env.CORS_ORIGINS ? env.CORS_ORIGINS.split(',').map((s) => s.trim()) : [];

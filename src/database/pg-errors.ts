@@ -33,6 +33,8 @@ export function mapPostgresError(err: unknown): AppError | undefined {
     case '23502': // not_null_violation
     case '22P02': // invalid_text_representation
     case '22001': // string_data_right_truncation
+    case '22021': // character_not_in_repertoire: a NUL character in text
+    case '22P05': // untranslatable_character: \u0000 in jsonb
       return new ValidationFailedError([], 'A value is not valid.');
     default:
       return undefined;

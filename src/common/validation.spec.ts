@@ -1,0 +1,64 @@
+import 'reflect-metadata';
+import { Type } from 'class-transformer';
+import { IsDefined, IsIn, IsObject, IsOptional, IsString, ValidateNested } from 'class-validator';
+import { ValidationFailedError } from './errors.js';
+import { createValidationPipe } from './validation.js';
+
+class InnerDto {
+  @IsIn(['a', 'b'])
+  mode: string;
+}
+
+class OuterDto {
+  @IsString()
+  name: string;
+
+  @IsDefined() @IsObject()
+  content: Record<string, unknown>;
+
+  @IsOptional() @ValidateNested() @Type(() => InnerDto)
+  inner?: InnerDto;
+}
+
+const pipe = createValidationPipe();
+const run = (value: unknown) => pipe.transform(value, { type: 'body', metatype: OuterDto });
+const keys = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, i]));
+
+async function failure(value: unknown): Promise<ValidationFailedError> {
+  const err = await run(value).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(ValidationFailedError);
+  return err as ValidationFailedError;
+}
+
+describe('validation pipe', () => {
+  it('builds the DTO and its nested DTOs; a free-form object is handed over as it is', async () => {
+    const content = { deep: { list: [1, { x: 'y' }] } };
+    const dto = (await run({ name: 'n', content, inner: { mode: 'a' } })) as OuterDto;
+    expect(dto).toBeInstanceOf(OuterDto);
+    expect(dto.inner).toBeInstanceOf(InnerDto);
+    expect(dto.content).toEqual({ deep: { list: [1, { x: 'y' }] } });
+  });
+
+  it('lists unknown top-level keys first, then the other errors', async () => {
+    const err = await failure({ extra: 1, content: {}, inner: { mode: 'z', more: 1 } });
+    expect(err.fieldErrors).toEqual([
+      { field: 'extra', message: 'property extra should not exist' },
+      { field: 'name', message: 'name must be a string' },
+      { field: 'inner.more', message: 'property more should not exist' },
+      { field: 'inner.mode', message: 'mode must be one of the following values: a, b' },
+    ]);
+  });
+
+  // They never reach class-transformer, whose key handling is quadratic (~110 ms for these).
+  it('refuses 9,999 unknown keys, listing 50', async () => {
+    const err = await failure({ name: 'n', content: {}, ...keys(9_999) });
+    expect(err.fieldErrors).toHaveLength(50);
+    expect(err.detail).toMatch(/9999 unknown fields/);
+  });
+
+  it('shortens a long unknown key in the field and the message', async () => {
+    const key = 'x'.repeat(5000);
+    const err = await failure({ name: 'n', content: {}, [key]: 1 });
+    expect(JSON.stringify(err.fieldErrors).length).toBeLessThan(300);
+  });
+});
