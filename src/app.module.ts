@@ -38,7 +38,7 @@ export class AppModule {
         LoggingModule.forRoot(options.config, options.logDestination),
         DatabaseModule.forRoot(options.database),
         RateLimitModule.forRoot(options.config, options.rateLimitStore),
-        MetricsModule,
+        MetricsModule.forRoot(options.config),
         HealthModule,
         TenantModule,
         AuthModule,

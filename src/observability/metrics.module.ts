@@ -1,8 +1,11 @@
-import { Global, Injectable, Module, type OnModuleInit } from '@nestjs/common';
+import { Global, Injectable, Logger, Module, type DynamicModule, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 import '../common/fastify-request.js';
+import type { AppConfig } from '../config/app-config.js';
 import { TenantModule } from '../modules/tenant/tenant.module.js';
+import { MetricsTokenGuard } from './metrics-access.js';
+import { MetricsListener } from './metrics-listener.js';
 import { MetricsController } from './metrics.controller.js';
 import { MetricsService } from './metrics.service.js';
 
@@ -32,13 +35,23 @@ class HttpMetricsHook implements OnModuleInit {
 
 /**
  * GET /metrics and the MetricsService. Global (infrastructure, like the database module) so
- * feature modules inject MetricsService without importing this module.
+ * feature modules inject MetricsService without importing this module. /metrics is served on the
+ * main port, or with METRICS_PORT only on its own listener; METRICS_TOKEN protects either.
  */
 @Global()
-@Module({
-  imports: [TenantModule],
-  controllers: [MetricsController],
-  providers: [MetricsService, HttpMetricsHook],
-  exports: [MetricsService],
-})
-export class MetricsModule {}
+@Module({})
+export class MetricsModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    const ownPort = config.metrics.port !== undefined;
+    if (config.isProduction && !ownPort && !config.metrics.token) {
+      new Logger('Metrics').warn('GET /metrics is open on the main port: set METRICS_PORT (private interface) or METRICS_TOKEN');
+    }
+    return {
+      module: MetricsModule,
+      imports: [TenantModule],
+      controllers: ownPort ? [] : [MetricsController],
+      providers: [MetricsService, HttpMetricsHook, ...(ownPort ? [MetricsListener] : [MetricsTokenGuard])],
+      exports: [MetricsService],
+    };
+  }
+}
