@@ -50,7 +50,7 @@ describe('shared limits: two instances, one Redis (REDIS_URL)', () => {
 
   beforeAll(async () => {
     redis = await startRedis();
-    const env = { ...LIMITS, REDIS_URL: redis.url };
+    const env = { ...LIMITS, REDIS_URL: redis.url, REDIS_TIMEOUT_MS: '100' };
     a = await createTestApp({ env, extraModules: [ProbeModule] });
     b = await createTestApp({ env, extraModules: [ProbeModule] });
   });
@@ -128,6 +128,29 @@ describe('shared limits: two instances, one Redis (REDIS_URL)', () => {
     } finally {
       client.disconnect();
     }
+  });
+
+  it('when Redis hangs, a request waits at most REDIS_TIMEOUT_MS for it and is decided locally', async () => {
+    const t = await createTenant({ tier: 'professional' });
+    process.kill(redis.pid, 'SIGSTOP');
+    try {
+      for (const app of [a, b]) {
+        const started = Date.now();
+        const res = await hit(app, t);
+        const took = Date.now() - started;
+        expect(res.status).toBe(200);
+        expect(took).toBeLessThan(1_000); // REDIS_TIMEOUT_MS is 100 here
+      }
+    } finally {
+      process.kill(redis.pid, 'SIGCONT');
+    }
+    // and the one shared budget applies again once Redis answers: 20 in all, less the two hits
+    // that reached Redis late (sent before the timeout, run on resume), not 20 per instance
+    const after = await alternate([a, b], t, 30);
+    const admitted = after.filter((x) => x.res.status === 200).length;
+    expect(admitted).toBeGreaterThanOrEqual(18);
+    expect(admitted).toBeLessThanOrEqual(20);
+    expect(after.slice(-2).map((x) => x.res.status)).toEqual([429, 429]);
   });
 
   // Last: it stops the Redis server.

@@ -8,6 +8,8 @@ import { delimiter, join } from 'node:path';
 export interface TestRedis {
   url: string;
   port: number;
+  /** the server process (tests pause it with SIGSTOP to play a hung Redis) */
+  pid: number;
   /** stops the server (SIGTERM, then SIGKILL) and removes its directory; safe to call twice */
   stop(): Promise<void>;
 }
@@ -69,6 +71,7 @@ export async function startRedis(): Promise<TestRedis> {
     if (!stopped) {
       stopped = true;
       if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGCONT'); // in case a test left it paused
         child.kill('SIGTERM');
         const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
         await exited;
@@ -85,5 +88,5 @@ export async function startRedis(): Promise<TestRedis> {
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  return { url: `redis://127.0.0.1:${port}`, port, stop };
+  return { url: `redis://127.0.0.1:${port}`, port, pid: child.pid!, stop };
 }
