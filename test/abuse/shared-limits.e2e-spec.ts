@@ -101,6 +101,16 @@ describe('shared limits: two instances, one Redis (REDIS_URL)', () => {
     expect((await login(b, t, other.email, other.password)).status).toBe(200);
   });
 
+  it('lets exactly the limit of parallel wrong guesses through across both instances', async () => {
+    const t = await createTenant({ tier: 'enterprise' });
+    const user = await createUser(t.id);
+    const answers = await Promise.all([...Array(12)].map((_, i) => login(i % 2 ? b : a, t, user.email, `wrong-password-${i}`)));
+    expect(answers.filter((r) => r.status === 401)).toHaveLength(3);
+    const refused = answers.filter((r) => r.status !== 401);
+    expect(refused).toHaveLength(9);
+    for (const res of refused) expectRateLimited(res);
+  });
+
   it('a successful login on one instance clears the account’s count for the other', async () => {
     const t = await createTenant({ tier: 'enterprise' });
     const user: TestUser = await createUser(t.id);

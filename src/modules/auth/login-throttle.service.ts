@@ -15,6 +15,11 @@ interface Window {
  * Retry-After until the window ends, whether the password is right or not. A successful login
  * clears the account's count.
  *
+ * An attempt counts against its account as soon as `check` lets it through (and a success takes
+ * it back): checking and counting are one step, so a burst of parallel guesses, on one instance
+ * or several, gets exactly the limit through, not as many as are in flight. The address counts
+ * failures only, so an office behind one address can still log in.
+ *
  * With REDIS_URL the counts are shared by every instance (RedisLoginCounts). Each instance also
  * keeps its own counts in memory, and decides from them alone without Redis, or whenever Redis
  * fails: a Redis outage then gives an attacker at most one budget per instance, never an
@@ -35,29 +40,35 @@ export class LoginThrottle {
     this.shared = redis ? new RedisLoginCounts(redis.client) : undefined;
   }
 
-  /** Throws 429 rate_limited when the account or the address is locked out. */
+  /**
+   * Throws 429 rate_limited when the account or the address is locked out; otherwise counts this
+   * attempt against the account until `succeeded` takes it back.
+   */
   async check(account: string, ip: string | undefined): Promise<void> {
     const limits = this.limits(account, ip);
     if (limits.length === 0) return;
+    const windowMs = this.config.loginLimits.windowSeconds * 1000;
+    const attempt = limits.map((l) => ({ ...l, countNow: l.key === `a:${account}` }));
     let wait: number | undefined;
     if (this.shared) {
       try {
-        wait = await this.shared.blockedFor(limits);
+        wait = await this.shared.attempt(attempt, windowMs);
       } catch (err) {
         this.redis!.fellBack('login_throttle', err);
       }
     }
     wait ??= Math.max(...limits.map((l) => this.blockedFor(l.key, l.max)));
     if (wait > 0) throw new RateLimitedError(wait / 1000, 'Too many failed logins; try again later.');
+    for (const l of attempt) if (l.countNow) this.bump(l.key);
   }
 
+  /** The attempt `check` let through failed: it stays counted, and the address is counted too. */
   async failed(account: string, ip: string | undefined): Promise<void> {
-    this.bump(`a:${account}`);
-    if (ip) this.bump(`i:${ip}`);
-    const keys = this.limits(account, ip).map((l) => l.key);
-    if (!this.shared || keys.length === 0) return;
+    if (!ip) return;
+    this.bump(`i:${ip}`);
+    if (!this.shared || this.config.loginLimits.maxFailuresPerIp <= 0) return;
     try {
-      await this.shared.failed(keys, this.config.loginLimits.windowSeconds * 1000);
+      await this.shared.failed([`i:${ip}`], this.config.loginLimits.windowSeconds * 1000);
     } catch (err) {
       this.redis!.fellBack('login_throttle', err);
     }
