@@ -16,7 +16,11 @@ export class RateLimitModule {
       ? {
           provide: RATE_LIMIT_STORE,
           useFactory: (redis: RedisConnection) =>
-            store ?? new RedisRateLimitStore(redis.client, (err) => redis.fellBack('rate_limit', err)),
+            store ??
+            new RedisRateLimitStore(redis.client, {
+              onFallback: (err) => redis.fellBack('rate_limit', err),
+              usable: () => redis.usable,
+            }),
           inject: [RedisConnection],
         }
       : { provide: RATE_LIMIT_STORE, useValue: store ?? new MemoryRateLimitStore() };

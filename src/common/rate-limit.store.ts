@@ -109,28 +109,46 @@ redis.call('SET', KEYS[1], string.format('%.3f', newTat), 'PX', math.max(1, math
 return {1, math.floor((window - (newTat - now)) / interval + 0.000001), 0}
 `;
 
+/** Wiring of a RedisRateLimitStore to its surroundings (all optional). */
+export interface RedisRateLimitOptions {
+  /** told about every decision taken by `fallback`, with the error when Redis failed */
+  onFallback?: (err?: unknown) => void;
+  /** false: skip Redis for now and use `fallback` (a back-off after failures) */
+  usable?: () => boolean;
+  /** decides while Redis cannot; default in memory */
+  fallback?: RateLimitStore;
+  prefix?: string;
+}
+
 /**
  * Budgets shared by every instance through Redis (keys `tenancy:rl:<key>`). When Redis fails or
  * does not answer within its command timeout, the decision comes from `fallback` (in memory, so
- * each instance then counts on its own, as without Redis) and `onError` is told: rate limits
- * fail open to per-instance budgets rather than refuse traffic or pass it unlimited.
+ * each instance then counts on its own, as without Redis): rate limits fail open to per-instance
+ * budgets rather than refuse traffic or pass it unlimited.
  */
 export class RedisRateLimitStore implements RateLimitStore {
+  private readonly fallback: RateLimitStore;
+  private readonly prefix: string;
+
   constructor(
     private readonly redis: Redis,
-    private readonly onError: (err: unknown) => void = () => undefined,
-    private readonly fallback: RateLimitStore = new MemoryRateLimitStore(),
-    private readonly prefix = 'tenancy:rl:',
+    private readonly options: RedisRateLimitOptions = {},
   ) {
+    this.fallback = options.fallback ?? new MemoryRateLimitStore();
+    this.prefix = options.prefix ?? 'tenancy:rl:';
     redis.defineCommand('tenancyRateLimitHit', { numberOfKeys: 1, lua: GCRA_LUA });
   }
 
   async hit(key: string, limit: number, windowMs: number): Promise<RateLimitDecision> {
+    if (this.options.usable?.() === false) {
+      this.options.onFallback?.();
+      return this.fallback.hit(key, limit, windowMs);
+    }
     try {
       const [allowed, remaining, retryAfterMs] = await this.redis.tenancyRateLimitHit(this.prefix + key, limit, windowMs);
       return { allowed: allowed === 1, remaining, retryAfterMs };
     } catch (err) {
-      this.onError(err);
+      this.options.onFallback?.(err);
       return this.fallback.hit(key, limit, windowMs);
     }
   }

@@ -10,12 +10,15 @@ export type SharedStoreUse = 'rate_limit' | 'login_throttle';
 const BOOT_WAIT_MS = 2_000;
 /** At most one warning per use in this interval; the metric counts every fallback. */
 const WARN_INTERVAL_MS = 10_000;
+/** After a failed command, decisions stay local this long before Redis is tried again. */
+const BACK_OFF_MS = 1_000;
 
 /**
  * The instance's one Redis connection (REDIS_URL) for the shared limit stores. It never queues
- * commands while disconnected and bounds every command by REDIS_TIMEOUT_MS, so an unreachable
- * Redis costs a request at most that long; the stores then decide from instance-local counts
- * and report it here (a throttled warning and `shared_store_fallbacks_total`).
+ * commands while disconnected and bounds every command by REDIS_TIMEOUT_MS; after a failure the
+ * stores leave Redis alone for BACK_OFF_MS, so a hung Redis costs one request that timeout and the
+ * next ones nothing. Meanwhile they decide from instance-local counts and report it here (a
+ * throttled warning and `shared_store_fallbacks_total`).
  */
 @Injectable()
 export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
@@ -23,6 +26,7 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('SharedStore');
   private readonly lastWarned = new Map<string, { at: number; suppressed: number }>();
   private down = false;
+  private backOffUntil = 0;
 
   constructor(
     config: AppConfig,
@@ -72,9 +76,19 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
     await this.client.quit().catch(() => this.client.disconnect());
   }
 
-  /** A store could not use Redis for one decision and used its local counts instead. */
-  fellBack(use: SharedStoreUse, err: unknown): void {
+  /** Whether the stores should ask Redis now (false for a moment after a failure). */
+  get usable(): boolean {
+    return Date.now() >= this.backOffUntil;
+  }
+
+  /**
+   * A store decided from its local counts: Redis failed (`err`), or was not asked because it
+   * failed a moment ago (no `err`).
+   */
+  fellBack(use: SharedStoreUse, err?: unknown): void {
     this.metrics.sharedStoreFallback(use);
+    if (err === undefined) return;
+    this.backOffUntil = Date.now() + BACK_OFF_MS;
     const what = use === 'rate_limit' ? 'rate limits' : 'login-failure counts';
     this.warn(use, `Redis failed (${err instanceof Error ? err.message : String(err)}): ${what} counted per instance`);
   }

@@ -2,22 +2,30 @@ import { Global, Injectable, Logger, Module, type DynamicModule, type OnModuleIn
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 import '../common/fastify-request.js';
-import type { AppConfig } from '../config/app-config.js';
+import { AppConfig } from '../config/app-config.js';
 import { TenantModule } from '../modules/tenant/tenant.module.js';
 import { MetricsTokenGuard } from './metrics-access.js';
 import { MetricsListener } from './metrics-listener.js';
 import { MetricsController } from './metrics.controller.js';
 import { MetricsService } from './metrics.service.js';
 
-/** Feeds every finished request into the metrics, labelled by route template (never the path). */
+/**
+ * Feeds every finished request into the metrics, labelled by route template (never the path);
+ * warns at boot when /metrics is left open in production.
+ */
 @Injectable()
 class HttpMetricsHook implements OnModuleInit {
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     private readonly metrics: MetricsService,
+    private readonly config: AppConfig,
   ) {}
 
   onModuleInit() {
+    const { port, token } = this.config.metrics;
+    if (this.config.isProduction && port === undefined && !token) {
+      new Logger('Metrics').warn('GET /metrics is open on the main port: set METRICS_PORT (private interface) or METRICS_TOKEN');
+    }
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
     fastify.addHook('onResponse', (req, reply, done) => {
       this.metrics.observeRequest({
@@ -43,9 +51,6 @@ class HttpMetricsHook implements OnModuleInit {
 export class MetricsModule {
   static forRoot(config: AppConfig): DynamicModule {
     const ownPort = config.metrics.port !== undefined;
-    if (config.isProduction && !ownPort && !config.metrics.token) {
-      new Logger('Metrics').warn('GET /metrics is open on the main port: set METRICS_PORT (private interface) or METRICS_TOKEN');
-    }
     return {
       module: MetricsModule,
       imports: [TenantModule],

@@ -68,7 +68,7 @@ describe('LoginThrottle', () => {
     const fellBack: string[] = [];
     const failing = () => Promise.reject(new Error('Connection is closed.'));
     const client = { defineCommand: () => undefined, tenancyLoginAttempt: failing, tenancyLoginFailed: failing, del: failing };
-    const redis = { client, fellBack: (use: string) => fellBack.push(use) } as unknown as RedisConnection;
+    const redis = { client, usable: true, fellBack: (use: string) => fellBack.push(use) } as unknown as RedisConnection;
     const t = new LoginThrottle(config(2, 10), redis);
     t.now = () => clock;
     await fail(t, 'acct', '1.1.1.1');

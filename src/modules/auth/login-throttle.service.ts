@@ -49,14 +49,7 @@ export class LoginThrottle {
     if (limits.length === 0) return;
     const windowMs = this.config.loginLimits.windowSeconds * 1000;
     const attempt = limits.map((l) => ({ ...l, countNow: l.key === `a:${account}` }));
-    let wait: number | undefined;
-    if (this.shared) {
-      try {
-        wait = await this.shared.attempt(attempt, windowMs);
-      } catch (err) {
-        this.redis!.fellBack('login_throttle', err);
-      }
-    }
+    let wait = await this.viaRedis((shared) => shared.attempt(attempt, windowMs));
     wait ??= Math.max(...limits.map((l) => this.blockedFor(l.key, l.max)));
     if (wait > 0) throw new RateLimitedError(wait / 1000, 'Too many failed logins; try again later.');
     for (const l of attempt) if (l.countNow) this.bump(l.key);
@@ -66,21 +59,28 @@ export class LoginThrottle {
   async failed(account: string, ip: string | undefined): Promise<void> {
     if (!ip) return;
     this.bump(`i:${ip}`);
-    if (!this.shared || this.config.loginLimits.maxFailuresPerIp <= 0) return;
-    try {
-      await this.shared.failed([`i:${ip}`], this.config.loginLimits.windowSeconds * 1000);
-    } catch (err) {
-      this.redis!.fellBack('login_throttle', err);
-    }
+    if (this.config.loginLimits.maxFailuresPerIp <= 0) return;
+    await this.viaRedis((shared) => shared.failed([`i:${ip}`], this.config.loginLimits.windowSeconds * 1000));
   }
 
   async succeeded(account: string): Promise<void> {
     this.windows.delete(`a:${account}`);
-    if (!this.shared || this.config.loginLimits.maxFailuresPerAccount <= 0) return;
+    if (this.config.loginLimits.maxFailuresPerAccount <= 0) return;
+    await this.viaRedis((shared) => shared.clear(`a:${account}`));
+  }
+
+  /** `op` on the shared counts; undefined without Redis, while it backs off after a failure, or on failure. */
+  private async viaRedis<T>(op: (shared: RedisLoginCounts) => Promise<T>): Promise<T | undefined> {
+    if (!this.shared) return undefined;
+    if (!this.redis!.usable) {
+      this.redis!.fellBack('login_throttle');
+      return undefined;
+    }
     try {
-      await this.shared.clear(`a:${account}`);
+      return await op(this.shared);
     } catch (err) {
       this.redis!.fellBack('login_throttle', err);
+      return undefined;
     }
   }
 
