@@ -24,7 +24,7 @@ export interface AppOptions {
   database: DatabaseEndpoints;
   /** where pino writes (tests capture logs this way); default stdout, pretty in development */
   logDestination?: DestinationStream;
-  /** a shared rate-limit store for several instances; default in memory */
+  /** a rate-limit store of the caller's; default Redis with REDIS_URL, else in memory */
   rateLimitStore?: RateLimitStore;
 }
 
@@ -37,8 +37,8 @@ export class AppModule {
         AppConfigModule.forRoot(options.config),
         LoggingModule.forRoot(options.config, options.logDestination),
         DatabaseModule.forRoot(options.database),
-        RateLimitModule.forRoot(options.rateLimitStore),
-        MetricsModule,
+        RateLimitModule.forRoot(options.config, options.rateLimitStore),
+        MetricsModule.forRoot(options.config),
         HealthModule,
         TenantModule,
         AuthModule,

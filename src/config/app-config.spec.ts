@@ -84,3 +84,23 @@ describe('login limits configuration', () => {
     expect(() => loadConfig({ NODE_ENV: 'test', LOGIN_FAILURE_WINDOW_SECONDS: '0' }, devSecrets)).toThrow(ConfigError);
   });
 });
+
+describe('shared limits and /metrics access', () => {
+  it('is in memory and open by default; reads REDIS_URL, METRICS_TOKEN, METRICS_PORT and METRICS_HOST', () => {
+    const plain = loadConfig({ NODE_ENV: 'test', HOST: '0.0.0.0' }, devSecrets);
+    expect(plain.redis).toBeUndefined();
+    expect(plain.metrics).toEqual({ token: undefined, port: undefined, host: '0.0.0.0' });
+    const c = loadConfig(
+      { NODE_ENV: 'test', REDIS_URL: 'rediss://:pw@redis:6380/2', METRICS_TOKEN: 'a'.repeat(32), METRICS_PORT: '9464', METRICS_HOST: '10.0.0.5' },
+      devSecrets,
+    );
+    expect(c.redis).toEqual({ url: 'rediss://:pw@redis:6380/2', timeoutMs: 100 });
+    expect(c.metrics).toEqual({ token: 'a'.repeat(32), port: 9464, host: '10.0.0.5' });
+  });
+
+  it('refuses a REDIS_URL that is not redis:// or rediss://, and a short METRICS_TOKEN', () => {
+    expect(() => loadConfig({ NODE_ENV: 'test', REDIS_URL: 'http://redis:6379' }, devSecrets)).toThrow(/REDIS_URL/);
+    expect(() => loadConfig({ NODE_ENV: 'test', METRICS_TOKEN: 'short' }, devSecrets)).toThrow(/METRICS_TOKEN/);
+    expect(() => loadConfig({ NODE_ENV: 'test', METRICS_PORT: '70000' }, devSecrets)).toThrow(/METRICS_PORT/);
+  });
+});

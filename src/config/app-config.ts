@@ -189,6 +189,24 @@ export class EnvDto {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1000)
   RATE_LIMIT_WINDOW_MS?: number;
 
+  // Shared limits and /metrics access. REDIS_URL: rate-limit budgets and login-failure counts
+  // shared by every instance (unset: each instance counts alone). METRICS_TOKEN: /metrics needs
+  // `Authorization: Bearer <token>`. METRICS_PORT (+ METRICS_HOST): /metrics on its own listener only.
+  @IsOptional() @Transform(emptyToUndefined) @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
+  REDIS_URL?: string;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(10) @Max(10_000)
+  REDIS_TIMEOUT_MS?: number;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString() @MinLength(16)
+  METRICS_TOKEN?: string;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  METRICS_PORT?: number;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  METRICS_HOST?: string;
+
   @IsOptional() @Transform(toInt) @IsInt() @Min(0)
   SHUTDOWN_TIMEOUT_MS?: number;
 
@@ -261,6 +279,9 @@ export class AppConfig {
   readonly seedDemo: boolean;
   /** per-tenant request budget per window, by tier (0 = unlimited) */
   readonly rateLimit: { windowMs: number; perTier: Record<Tier, number> };
+  /** shared limit store (Redis; unset = in memory per instance) and /metrics access */
+  readonly redis?: { url: string; timeoutMs: number };
+  readonly metrics: { token?: string; port?: number; host: string };
   /** how long SIGTERM waits for in-flight requests before cutting them */
   readonly shutdownTimeoutMs: number;
   /** pg pipeline mode on the runtime pools (BEGIN + set_config in one round trip) */
@@ -363,6 +384,8 @@ export class AppConfig {
         enterprise: env.RATE_LIMIT_ENTERPRISE ?? 12_000,
       },
     };
+    this.redis = env.REDIS_URL ? { url: env.REDIS_URL, timeoutMs: env.REDIS_TIMEOUT_MS ?? 100 } : undefined;
+    this.metrics = { token: env.METRICS_TOKEN, port: env.METRICS_PORT, host: env.METRICS_HOST ?? this.host };
     this.shutdownTimeoutMs = env.SHUTDOWN_TIMEOUT_MS ?? 10_000;
     this.dbPipeline = env.DB_PIPELINE ? env.DB_PIPELINE === 'true' : true;
     this.dbPreparedStatements = env.DB_PREPARED_STATEMENTS ? env.DB_PREPARED_STATEMENTS === 'true' : true;

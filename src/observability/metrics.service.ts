@@ -23,6 +23,8 @@ export class MetricsService {
   private readonly logins: Counter<'scope' | 'result'>;
   private readonly provisioning: Counter<'result'>;
   private readonly rateLimitedCounter: Counter<'tier'>;
+  private readonly sharedStoreFallbacks: Counter<'use'>;
+  private sharedStoreGauge?: Gauge;
 
   constructor(sessions: DatabaseSessions, resolver: TenantResolver) {
     const registers = [this.registry];
@@ -56,6 +58,13 @@ export class MetricsService {
       name: 'rate_limited_total',
       help: 'Requests refused by the per-tenant rate limit, by tier',
       labelNames: ['tier'],
+      registers,
+    });
+
+    this.sharedStoreFallbacks = new Counter({
+      name: 'shared_store_fallbacks_total',
+      help: 'Rate-limit or login-throttle decisions taken from instance-local counts because Redis (REDIS_URL) failed or timed out',
+      labelNames: ['use'],
       registers,
     });
 
@@ -122,6 +131,21 @@ export class MetricsService {
   /** Counts a request refused by the per-tenant rate limit. */
   rateLimited(tier: string): void {
     this.rateLimitedCounter.inc({ tier });
+  }
+
+  /** Counts a decision a shared limit store took locally because Redis failed. */
+  sharedStoreFallback(use: 'rate_limit' | 'login_throttle'): void {
+    this.sharedStoreFallbacks.inc({ use });
+  }
+
+  /** Whether the Redis connection of the shared limit stores is up (the gauge exists only with REDIS_URL). */
+  sharedStoreUp(up: boolean): void {
+    this.sharedStoreGauge ??= new Gauge({
+      name: 'shared_store_up',
+      help: 'Whether the Redis connection of the shared limit stores is ready (1) or down (0)',
+      registers: [this.registry],
+    });
+    this.sharedStoreGauge.set(up ? 1 : 0);
   }
 
   /** Records one finished HTTP request (the onResponse hook calls this). */

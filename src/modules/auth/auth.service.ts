@@ -49,12 +49,12 @@ export class AuthService {
   private async checkLogin(email: string, password: string): Promise<TokenResponse> {
     const state = requestContext.get()!;
     const account = `${state.tenantId}:${email.toLowerCase()}`;
-    this.throttle.check(account, state.ip);
+    await this.throttle.check(account, state.ip);
     const user = await this.users.findByEmail(email);
     // Always verify (against a dummy hash for unknown emails) so timing tells nothing.
     const ok = await this.passwords.verify(user?.password_hash, password);
     if (!user || !ok || user.status !== 'active') {
-      this.throttle.failed(account, state.ip);
+      await this.throttle.failed(account, state.ip);
       this.audit.recordEvenOnRollback({
         action: 'auth.login_failed',
         actorId: user?.id ?? null,
@@ -64,7 +64,7 @@ export class AuthService {
       });
       throw new InvalidCredentialsError();
     }
-    this.throttle.succeeded(account);
+    await this.throttle.succeeded(account);
     await this.audit.record({ action: 'auth.login', actorId: user.id, targetType: 'user', targetId: user.id });
     return this.issueTenantTokens(user, randomUUID());
   }
@@ -187,11 +187,11 @@ export class AuthService {
   private async checkPlatformLogin(email: string, password: string): Promise<TokenResponse> {
     const state = requestContext.get();
     const account = `platform:${email.toLowerCase()}`;
-    this.throttle.check(account, state?.ip);
+    await this.throttle.check(account, state?.ip);
     const admin = await this.admins.findByEmail(email);
     const ok = await this.passwords.verify(admin?.password_hash, password);
     if (!admin || !ok || admin.status !== 'active') {
-      this.throttle.failed(account, state?.ip);
+      await this.throttle.failed(account, state?.ip);
       await this.audit.recordPlatform({
         action: 'platform.login_failed',
         actorId: admin?.id ?? null,
@@ -201,7 +201,7 @@ export class AuthService {
       });
       throw new InvalidCredentialsError();
     }
-    this.throttle.succeeded(account);
+    await this.throttle.succeeded(account);
     await this.audit.recordPlatform({ action: 'platform.login', actorId: admin.id, targetType: 'platform_admin', targetId: admin.id });
     return this.issuePlatformTokens(admin.id, randomUUID());
   }
