@@ -8,11 +8,12 @@ import { prepareDatabase } from '../database/prepare-database.js';
 
 /**
  * The application without HTTP, for one-shot commands: same config, roles and migrations as
- * the service; the in-service purge schedule is off (the command does the work itself).
+ * the service; the in-service purge schedule is off (the command does the work itself), and no
+ * listener is opened (no HTTP server, no METRICS_PORT listener: the service may be running).
  */
 export async function withCliContext(fn: (ctx: INestApplicationContext) => Promise<number>): Promise<never> {
   loadDotEnv();
-  const config = loadConfig({ ...process.env, TENANT_PURGE_INTERVAL_SECONDS: '0' }, (dir) => loadLocalSecrets(dir));
+  const config = loadConfig({ ...process.env, TENANT_PURGE_INTERVAL_SECONDS: '0', METRICS_PORT: '' }, (dir) => loadLocalSecrets(dir));
   const db = await prepareDatabase(config, { log: () => {} });
   let code = 1;
   try {

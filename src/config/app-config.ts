@@ -490,7 +490,10 @@ function asymmetricAlgorithm(key: KeyObject, name: string): JwtAlgorithm {
 
 /** Validates raw environment variables; throws a ConfigError listing every problem. */
 export function validateEnv(raw: Record<string, string | undefined>): EnvDto {
-  const env = plainToInstance(EnvDto, raw, { excludeExtraneousValues: false });
+  // An empty value means "unset", for every variable (`SEED_DEMO=` in a copied .env.example, or
+  // `FOO= npm start`), so each one falls back to its default instead of failing validation.
+  const set = Object.fromEntries(Object.entries(raw).filter(([, value]) => value !== undefined && value.trim() !== ''));
+  const env = plainToInstance(EnvDto, set, { excludeExtraneousValues: false });
   const errors = validateSync(env, { skipMissingProperties: false, whitelist: false });
   if (errors.length > 0) {
     const lines = errors.map(

@@ -26,7 +26,10 @@ class HttpMetricsHook implements OnModuleInit {
     if (this.config.isProduction && port === undefined && !token) {
       new Logger('Metrics').warn('GET /metrics is open on the main port: set METRICS_PORT (private interface) or METRICS_TOKEN');
     }
-    const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
+    // No HTTP adapter in an application context without a server (the CLIs): nothing to observe.
+    const adapter = this.adapterHost.httpAdapter;
+    if (!adapter) return;
+    const fastify = adapter.getInstance<FastifyInstance>();
     fastify.addHook('onResponse', (req, reply, done) => {
       this.metrics.observeRequest({
         method: req.method,

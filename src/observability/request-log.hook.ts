@@ -18,7 +18,10 @@ export class RequestLogHook implements OnModuleInit {
   ) {}
 
   onModuleInit() {
-    const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
+    // No HTTP adapter in an application context without a server (the CLIs): no requests to log.
+    const adapter = this.adapterHost.httpAdapter;
+    if (!adapter) return;
+    const fastify = adapter.getInstance<FastifyInstance>();
     fastify.addHook('onResponse', (req, reply, done) => {
       const status = reply.statusCode;
       const line = {
