@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { freePort } from '../../src/database/embedded-postgres.js';
+import { freePort, runningPostmaster } from '../../src/database/embedded-postgres.js';
 import { testEndpoints } from '../helpers/env.js';
 import { createTenant } from '../helpers/factories.js';
 
@@ -21,10 +21,20 @@ class Service {
   private readonly child: ChildProcess;
   private readonly dataDir = mkdtempSync(join(tmpdir(), 'tenancy-shutdown-'));
 
-  constructor(readonly port: number, env: Record<string, string>) {
+  /**
+   * `embedded`: no DATABASE_URL, so the service starts its own embedded Postgres under its data
+   * directory (with the demo tenant seeded), in a process group of its own like a job started
+   * from a terminal (signalGroup() then plays Ctrl-C).
+   */
+  constructor(readonly port: number, env: Record<string, string>, readonly embedded = false) {
     const { NODE_OPTIONS: _jestOnly, ...parentEnv } = process.env;
     const db = testEndpoints();
+    chmodSync(this.dataDir, 0o755); // the embedded server runs as the postgres user when we are root
+    const own = embedded
+      ? { DATABASE_URL: '', APP_DATABASE_URL: '', PLATFORM_DATABASE_URL: '', LISTEN_DATABASE_URL: '', SEED_DEMO: 'true' }
+      : {};
     this.child = spawn(process.execPath, [join(process.cwd(), 'dist/src/main.js')], {
+      detached: embedded,
       cwd: this.dataDir, // no .env of the developer's is read
       env: {
         ...parentEnv,
@@ -43,6 +53,7 @@ class Service {
         ENCRYPTION_KEY: Buffer.alloc(32, 3).toString('base64'),
         PLATFORM_ADMIN_EMAIL: `shutdown-${randomBytes(4).toString('hex')}@platform.test`,
         PLATFORM_ADMIN_PASSWORD: 'shutdown-test-password-1',
+        ...own,
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -58,6 +69,23 @@ class Service {
     this.child.kill(sig);
   }
 
+  /** The signal to the service's whole process group, as Ctrl-C in a terminal sends SIGINT. */
+  signalGroup(sig: NodeJS.Signals) {
+    process.kill(-this.child.pid!, sig);
+  }
+
+  /** The embedded server's superuser connection (secrets and postmaster.pid in the data directory). */
+  embeddedSuperuserUrl(): string {
+    const { superuserPassword } = JSON.parse(readFileSync(join(this.dataDir, 'secrets.json'), 'utf8'));
+    const running = runningPostmaster(join(this.dataDir, 'pg'));
+    if (!running) throw new Error('the embedded Postgres is not running');
+    return `postgres://postgres:${encodeURIComponent(superuserPassword)}@127.0.0.1:${running.port}/tenancy`;
+  }
+
+  embeddedPostmasterPid(): number | undefined {
+    return existsSync(join(this.dataDir, 'pg')) ? runningPostmaster(join(this.dataDir, 'pg'))?.pid : undefined;
+  }
+
   async waitFor(text: string, timeoutMs = 30_000) {
     const until = Date.now() + timeoutMs;
     while (!this.output.some((l) => l.includes(text))) {
@@ -70,6 +98,9 @@ class Service {
 
   kill() {
     if (this.child.exitCode === null) this.child.kill('SIGKILL');
+    // a detached embedded server outlives a killed service: stop it too
+    const running = this.embedded ? runningPostmaster(join(this.dataDir, 'pg')) : undefined;
+    if (running) process.kill(running.pid, 'SIGINT');
   }
 }
 
@@ -88,9 +119,9 @@ function get(port: number, path: string, headers: Record<string, string> = {}) {
 }
 
 /** Waits until Postgres shows the diagnostic pg_sleep running: the request is in flight. */
-async function waitForSleepingQuery(marker: string) {
+async function waitForSleepingQuery(marker: string, url?: string) {
   const db = testEndpoints();
-  const client = new pg.Client({ connectionString: db.superuserUrl ?? db.ownerUrl });
+  const client = new pg.Client({ connectionString: url ?? db.superuserUrl ?? db.ownerUrl });
   await client.connect();
   try {
     for (let i = 0; i < 400; i++) {
@@ -112,10 +143,10 @@ describe('graceful shutdown of the built service', () => {
   const started: Service[] = [];
   afterAll(() => started.forEach((s) => s.kill()));
 
-  async function start(env: Record<string, string> = {}) {
-    const service = new Service(await freePort(), env);
+  async function start(env: Record<string, string> = {}, embedded = false) {
+    const service = new Service(await freePort(), env, embedded);
     started.push(service);
-    await service.waitFor('listening on');
+    await service.waitFor('listening on', embedded ? 120_000 : 30_000);
     expect((await get(service.port, '/health')).status).toBe(200);
     return service;
   }
@@ -142,6 +173,25 @@ describe('graceful shutdown of the built service', () => {
     expect(await service.exited).toEqual({ code: 0, signal: null });
     expect(service.output.join('\n')).toContain('"msg":"stopped"');
   });
+
+  it('on Ctrl-C (SIGINT to the whole process group) the embedded Postgres keeps serving the drain: 200, exit 0, then Postgres stops', async () => {
+    const service = await start({ SHUTDOWN_TIMEOUT_MS: '20000' }, true);
+    const superuser = service.embeddedSuperuserUrl();
+
+    const slow = get(service.port, '/v1/diagnostics/sleep?seconds=1.5', { 'X-Tenant-ID': 'demo' });
+    await waitForSleepingQuery('demo', superuser);
+    const postmaster = service.embeddedPostmasterPid();
+    service.signalGroup('SIGINT');
+    await service.waitFor('SIGINT received');
+    expect(service.embeddedPostmasterPid()).toBe(postmaster); // its own process group: no SIGINT for it
+
+    const answer = await slow;
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.body)).toMatchObject({ slept: 1.5 });
+    expect(await service.exited).toEqual({ code: 0, signal: null });
+    expect(service.output.join('\n')).toContain('"msg":"stopped"');
+    expect(() => process.kill(postmaster!, 0)).toThrow(); // stopped after the drain
+  }, 180_000);
 
   it('bounds the wait with SHUTDOWN_TIMEOUT_MS: a request that outlives it is cut and the exit code says so', async () => {
     const tenant = await createTenant();
