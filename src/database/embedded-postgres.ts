@@ -149,7 +149,8 @@ export async function startEmbeddedPostgres(opts: {
     child.once('error', fail);
     child.once('exit', (code, signal) => fail(new Error(`embedded Postgres exited (code ${code}, signal ${signal}): ${stderr.trim()}`)));
   });
-  if (opts.persistent) writeFileSync(join(dir, OWNER_FILE), String(process.pid));
+  // who started it: another process on this data directory (a CLI) then uses it and leaves it be
+  writeFileSync(join(dir, OWNER_FILE), String(process.pid));
 
   // Stop it with this process at the latest (also on process.exit and uncaught errors); a SIGKILL
   // leaves it running, and the next start stops it (see above).
