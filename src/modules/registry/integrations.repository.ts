@@ -58,12 +58,12 @@ export class IntegrationsRepository {
   // --- platform scope (key rotation) ---
 
   /** A batch of rows sealed under another key, locked; rows locked by others are skipped. */
-  async lockStale(currentVersion: string, limit: number): Promise<IntegrationRow[]> {
+  async lockStale(currentVersion: string, limit: number, tenantIds?: string[]): Promise<IntegrationRow[]> {
     const em = await requestContext.platformManager();
     return em.query(
-      `SELECT * FROM integrations WHERE key_version <> $1
+      `SELECT * FROM integrations WHERE key_version <> $1 AND ($3::uuid[] IS NULL OR tenant_id = ANY($3))
         ORDER BY tenant_id, name LIMIT $2 FOR UPDATE SKIP LOCKED`,
-      [currentVersion, limit],
+      [currentVersion, limit, tenantIds ?? null],
     );
   }
 

@@ -69,16 +69,16 @@ export class IntegrationsService {
   }
 
   /**
-   * Re-seals every credential that is not under the current key, in batches of small platform
+   * Re-seals every credential (or those of `tenantIds`) that is not under the current key, in batches of small platform
    * transactions (FOR UPDATE SKIP LOCKED), so the service keeps running during a rotation.
    */
-  async rotateKeys(batchSize = 100): Promise<{ resealed: number; failed: number }> {
+  async rotateKeys(batchSize = 100, tenantIds?: string[]): Promise<{ resealed: number; failed: number }> {
     let resealed = 0;
     let failed = 0;
     const poisoned = new Set<string>();
     for (;;) {
       const done = await this.sessions.runAsPlatform('keys:rotate', async () => {
-        const rows = (await this.repository.lockStale(this.cipher.currentVersion, batchSize + poisoned.size))
+        const rows = (await this.repository.lockStale(this.cipher.currentVersion, batchSize + poisoned.size, tenantIds))
           .filter((r) => !poisoned.has(`${r.tenant_id}/${r.name}`));
         for (const row of rows) {
           try {
