@@ -20,6 +20,7 @@ import type { FastifyRequest } from 'fastify';
 import pg from 'pg';
 import '../../src/common/fastify-request.js';
 import { resourceFromRow } from '../../src/modules/sharing/sharing.repository.js';
+import { requestContext } from '../../src/common/request-context.js';
 import { TenantRoute } from '../../src/common/route-scope.js';
 import { PreparingClient } from '../../src/database/prepared-statements.js';
 
@@ -55,6 +56,19 @@ export class BenchNoopController {
   @Get('noop')
   noop() {
     return { ok: true };
+  }
+
+  /**
+   * A slow tenant request: holds one of the tenant's connections for `ms` in the database
+   * (pg_sleep in the request transaction). The noisy tenant of scenario 7.
+   */
+  @TenantRoute()
+  @Get('slow')
+  async slow(@Query('ms') msRaw?: string) {
+    const ms = Math.min(5_000, Math.max(0, Number(msRaw ?? 300) || 0));
+    const em = await requestContext.tenantManager();
+    await em.query('SELECT pg_sleep($1)', [ms / 1000]);
+    return { ok: true, ms };
   }
 
   /** Token check + tenant resolution + (lazy, never opened) tenant session: scenario 6 "A". */
