@@ -1,4 +1,4 @@
-import autocannon, { type AutocannonResult, type Instance } from 'autocannon';
+import autocannon, { type AutocannonResult } from 'autocannon';
 import { randomBytes } from 'node:crypto';
 import { alternate, type Sample } from '../lib/ab.js';
 import { comparison, statusOf } from '../lib/compare.js';
@@ -10,6 +10,12 @@ import type { Comparison, Scenario } from '../lib/types.js';
 /** Status counts of a noisy leg (its answers may be refusals: that is the point). */
 type Statuses = Record<string, number>;
 
+/** A running flood of tenant A's requests. */
+interface Flood {
+  stop(): void;
+  done: Promise<Statuses>;
+}
+
 function addStatuses(into: Statuses, r: AutocannonResult) {
   for (const [code, v] of Object.entries(r.statusCodeStats ?? {})) into[code] = (into[code] ?? 0) + (v as { count: number }).count;
   if (r.errors) into.errors = (into.errors ?? 0) + r.errors;
@@ -20,7 +26,8 @@ function addStatuses(into: Statuses, r: AutocannonResult) {
  * 7. Noisy neighbour: tenant B's GET /v1/resources/:id alone, against the same load while tenant
  * A floods the instance, A/B alternated in one run. Two kinds of flood: (a) slow requests that
  * each hold a connection 300 ms (bench-only route /bench/slow), far more than the pool; (b) a
- * storm of wrong-password logins on A (random unknown emails, each costs an argon2 hash).
+ * storm of wrong-password logins on A: 100 at once, again as soon as they are answered (random
+ * unknown emails, so each admitted attempt costs an argon2 hash).
  */
 export const noisyNeighbour: Scenario = {
   id: 7,
@@ -54,40 +61,48 @@ export const noisyNeighbour: Scenario = {
     const slowStatuses: Statuses = {};
     const stormStatuses: Statuses = {};
     /** B's leg while `flood` runs; the flood starts first and outlasts the leg. */
-    const withFlood = (flood: () => Instance, into: Statuses) => async (): Promise<Sample> => {
+    const withFlood = (flood: () => Flood, into: Statuses) => async (): Promise<Sample> => {
       const run = flood();
-      const finished: Promise<AutocannonResult> = run;
       await new Promise((r) => setTimeout(r, 500)); // let the flood fill A's share first
       const sample = await bLeg();
       run.stop();
-      addStatuses(into, await finished);
+      for (const [k, v] of Object.entries(await run.done)) into[k] = (into[k] ?? 0) + v;
       return sample;
     };
-    const slowFlood = () =>
-      autocannon({
+    const slowFlood = (): Flood => {
+      const run = autocannon({
         url: `${app.baseUrl}/bench/slow?ms=300`,
         connections: 4 * ctx.config.dbPoolSize,
         duration: ctx.opts.legSec + 2,
         headers: { authorization: tokenA },
         timeout: 10,
       });
-    const loginStorm = () =>
-      autocannon({
-        url: `${app.baseUrl}/v1/auth/login`,
-        connections: 100,
-        duration: ctx.opts.legSec + 2,
-        timeout: 10,
-        requests: [
-          {
-            method: 'POST',
-            setupRequest: (req: { headers?: Record<string, string> }) => ({
-              ...req,
-              headers: { ...(req.headers ?? {}), 'content-type': 'application/json', 'x-tenant-id': a.subdomain },
-              body: JSON.stringify({ email: `nobody-${randomBytes(6).toString('hex')}@example.test`, password: 'wrong-password-123' }),
-            }),
+      const statuses: Statuses = {};
+      return { stop: () => run.stop(), done: Promise.resolve(run).then((r) => (addStatuses(statuses, r), statuses)) };
+    };
+    // The issue's attack: 100 wrong-password logins at once against tenant A, again as soon as
+    // the previous 100 are answered, for the whole leg.
+    const loginStorm = (): Flood => {
+      let stopped = false;
+      const statuses: Statuses = {};
+      const attempt = () =>
+        fetch(`${app.baseUrl}/v1/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-tenant-id': a.subdomain },
+          body: JSON.stringify({ email: `nobody-${randomBytes(6).toString('hex')}@example.test`, password: 'wrong-password-123' }),
+        }).then(
+          async (r) => {
+            await r.arrayBuffer();
+            statuses[r.status] = (statuses[r.status] ?? 0) + 1;
           },
-        ],
-      });
+          () => (statuses.errors = (statuses.errors ?? 0) + 1),
+        );
+      const done = (async () => {
+        while (!stopped) await Promise.all(Array.from({ length: 100 }, attempt));
+        return statuses;
+      })();
+      return { stop: () => (stopped = true), done };
+    };
 
     const comparisons: Comparison[] = [];
     ctx.log("  B alone vs B with A's slow-request flood");
@@ -120,7 +135,7 @@ export const noisyNeighbour: Scenario = {
       notes: [
         "B's legs fail the scenario on any non-2xx answer or error (httpLoad), so 'B errors 0' holds whenever the scenario reports.",
         `A's slow flood: ${4 * ctx.config.dbPoolSize} connections of GET /bench/slow?ms=300 (a bench-only tenant route holding a connection 300 ms). A holds at most its share of the pool; the rest wait DB_TENANT_WAIT_MS and get 503 tenant_busy.`,
-        "A's login storm: 100 connections of POST /v1/auth/login with random unknown emails, so no account lock-out applies and each admitted attempt costs an argon2 hash (the bench sets LOGIN_MAX_FAILURES_PER_IP=0 so the per-address lock-out does not end the storm early). Logins of one tenant run 2 at a time per instance, hashes 1 at a time on this 2-core machine; the rest get 429.",
+        "A's login storm: 100 wrong-password POST /v1/auth/login at once, the next 100 as soon as those are answered, with random unknown emails, so no account lock-out applies and each admitted attempt costs an argon2 hash (the bench sets LOGIN_MAX_FAILURES_PER_IP=0 so the per-address lock-out does not end the storm early). A tenant gets LOGIN_RATE_PER_TENANT (300) attempts a minute, 2 at a time per instance; hashes run 1 at a time on this 2-core machine; the rest get 429.",
         'The load drivers run on the same 2 cores as the app and Postgres.',
       ],
     };

@@ -76,6 +76,10 @@ export class EnvDto {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000)
   LOGIN_MAX_CONCURRENT_PER_TENANT?: number;
 
+  /** login attempts per tenant (or the platform) per minute, all instances (0 = no limit) */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0)
+  LOGIN_RATE_PER_TENANT?: number;
+
   /** how long a login waits for its tenant's turn before 429 rate_limited */
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(60_000)
   LOGIN_QUEUE_WAIT_MS?: number;
@@ -263,7 +267,7 @@ export class AppConfig {
   /** brute-force limits on login */
   readonly loginLimits: { maxFailuresPerAccount: number; maxFailuresPerIp: number; windowSeconds: number };
   /** CPU isolation of logins: per-tenant concurrency and queue wait, instance-wide hashing */
-  readonly loginCapacity: { maxConcurrentPerTenant: number; queueWaitMs: number; hashConcurrency: number };
+  readonly loginCapacity: { ratePerMinute: number; maxConcurrentPerTenant: number; queueWaitMs: number; hashConcurrency: number };
   /** Retired keys, accepted for decryption only (ENCRYPTION_KEY_PREVIOUS), newest first. */
   readonly encryptionKeysPrevious: Buffer[];
   readonly baseDomain: string;
@@ -336,6 +340,7 @@ export class AppConfig {
       windowSeconds: env.LOGIN_FAILURE_WINDOW_SECONDS ?? 900,
     };
     this.loginCapacity = {
+      ratePerMinute: env.LOGIN_RATE_PER_TENANT ?? 300,
       maxConcurrentPerTenant: env.LOGIN_MAX_CONCURRENT_PER_TENANT ?? 2,
       queueWaitMs: env.LOGIN_QUEUE_WAIT_MS ?? 1_000,
       hashConcurrency: env.PASSWORD_HASH_CONCURRENCY ?? Math.max(1, availableParallelism() - 1),

@@ -141,6 +141,24 @@ describe('abuse: failed logins cannot stall the service (item 1)', () => {
     });
   });
 
+  it('rations logins per tenant: past LOGIN_RATE_PER_TENANT, 429 with Retry-After, other tenants keep their own budget', async () => {
+    const limited = await createTestApp({ env: { LOGIN_RATE_PER_TENANT: '60', LOGIN_MAX_FAILURES_PER_EMAIL: '0', LOGIN_MAX_FAILURES_PER_IP: '0' } });
+    try {
+      const url = `${await listen(limited)}/v1/auth/login`;
+      const [x, y] = [await createTenant(), await createTenant()];
+      const wrong = (t: TestTenant) => call(url, json(t.subdomain, { email: 'nobody@example.test', password: 'wrong-password-123' }));
+      // 60 a minute holds a burst of 2 (two seconds' worth)
+      const first = await Promise.all([wrong(x), wrong(x), wrong(x), wrong(x)]);
+      expect(first.map((r) => r.status).sort()).toEqual([401, 401, 429, 429]);
+      const refused = first.find((r) => r.status === 429)!;
+      expect(refused.body.code).toBe('rate_limited');
+      expect(Number(refused.retryAfter)).toBeGreaterThanOrEqual(1);
+      expect((await wrong(y)).status).toBe(401);
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('platform login: 30 concurrent failures on a one-connection platform pool answer 401 or 429, each 401 audited', async () => {
     const admin = await createPlatformAdmin();
     const logins = await Promise.all(
