@@ -68,6 +68,10 @@ export class EnvDto {
   @IsOptional() @Transform(toInt) @IsInt() @Min(0)
   DB_STATEMENT_TIMEOUT_MS?: number;
 
+  /** statement_timeout of platform transactions (admin work, purge, jobs: rarer and larger) */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0)
+  DB_PLATFORM_STATEMENT_TIMEOUT_MS?: number;
+
   /** idle_in_transaction_session_timeout of every tenant and platform transaction (0 = none) */
   @IsOptional() @Transform(toInt) @IsInt() @Min(0)
   DB_IDLE_IN_TRANSACTION_TIMEOUT_MS?: number;
@@ -255,6 +259,7 @@ export class AppConfig {
     maxPerTenant: number;
     tenantWaitMs: number;
     statementTimeoutMs: number;
+    platformStatementTimeoutMs: number;
     idleInTransactionTimeoutMs: number;
   };
   readonly jwt: JwtKeys & {
@@ -312,6 +317,7 @@ export class AppConfig {
       maxPerTenant: Math.max(1, Math.floor(this.dbPoolSize * (env.DB_TENANT_POOL_SHARE ?? 0.5))),
       tenantWaitMs: env.DB_TENANT_WAIT_MS ?? 500,
       statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS ?? 10_000,
+      platformStatementTimeoutMs: env.DB_PLATFORM_STATEMENT_TIMEOUT_MS ?? 120_000,
       idleInTransactionTimeoutMs: env.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS ?? 15_000,
     };
 

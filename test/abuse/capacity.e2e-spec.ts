@@ -257,6 +257,15 @@ describe('abuse: one tenant cannot starve the others (item 5)', () => {
   it('sets statement_timeout and idle_in_transaction_session_timeout in every tenant transaction', async () => {
     const res = await call(`${base}/probe/limits`, { headers: { 'x-tenant-id': a.id } });
     expect(res.body).toEqual({ statement_timeout: '1min', idle_timeout: '15s' });
+    // platform work has its own statement timeout (DB_PLATFORM_STATEMENT_TIMEOUT_MS, 2 min)
+    const { requestContext } = await import('../../src/common/request-context.js');
+    const platform = await app.get(DatabaseSessions).runAsPlatform('test', async () => {
+      const [row] = await (await requestContext.platformManager()).query(
+        `SELECT current_setting('statement_timeout') AS statement_timeout, current_setting('idle_in_transaction_session_timeout') AS idle_timeout`,
+      );
+      return row;
+    });
+    expect(platform).toEqual({ statement_timeout: '2min', idle_timeout: '15s' });
   });
 });
 
