@@ -19,7 +19,7 @@ import { IS_PUBLIC, ROUTE_SCOPE, type RouteScope } from './route-scope.js';
 // errors that follow from the route's kind (401/403, tenant resolution, 429, 400/413, 500),
 // which addDefaultProblems adds from @Public/@TenantRoute/@PlatformRoute.
 
-/** Every stable error `code` the API answers with, its status and when (API.md "Errors"). */
+/** Every stable error `code` the API answers with, its status and when (docs/api.md "Errors"). */
 export const ERROR_CODES: ReadonlyArray<{ code: string; status: number; when: string }> = [
   { code: 'validation_failed', status: 400, when: 'body/query/path fails validation (unknown fields rejected, malformed UUID, bad JSON)' },
   { code: 'tenant_required', status: 400, when: 'a tenant route was called with no tenant (no token, header or subdomain)' },
