@@ -20,6 +20,7 @@ import {
   type ScenarioResult,
 } from './lib/types.js';
 import { httpOverhead } from './scenarios/http-overhead.js';
+import { noisyNeighbour } from './scenarios/noisy-neighbour.js';
 import { provisioning } from './scenarios/provisioning.js';
 import { resolution } from './scenarios/resolution.js';
 import { rlsDatabase } from './scenarios/rls-database.js';
@@ -27,7 +28,7 @@ import { sharingListing } from './scenarios/sharing-listing.js';
 import { tenantCount } from './scenarios/tenant-count.js';
 
 // Run order: cheap first; provisioning last because it adds tenants to the main database.
-const SCENARIOS: Scenario[] = [resolution, rlsDatabase, httpOverhead, sharingListing, tenantCount, provisioning];
+const SCENARIOS: Scenario[] = [resolution, rlsDatabase, httpOverhead, sharingListing, tenantCount, noisyNeighbour, provisioning];
 
 function parseArgs(argv: string[]): BenchOptions {
   const quick = argv.includes('--quick');
@@ -66,6 +67,8 @@ async function main() {
     RATE_LIMIT_FREE: '0',
     RATE_LIMIT_PROFESSIONAL: '0',
     RATE_LIMIT_ENTERPRISE: '0',
+    // scenario 7's login storm: no per-address lock-out, so every attempt costs a hash (worst case)
+    LOGIN_MAX_FAILURES_PER_IP: '0',
   };
   const config = loadConfig({
     NODE_ENV: 'production',

@@ -33,6 +33,10 @@ declare module 'autocannon' {
     timeout?: number;
     workers?: number;
   }
-  function autocannon(opts: AutocannonOptions): Promise<AutocannonResult>;
+  /** what autocannon returns (a promise of the result, and an emitter to stop it early) */
+  export interface Instance extends Promise<AutocannonResult> {
+    stop(): void;
+  }
+  function autocannon(opts: AutocannonOptions): Instance;
   export default autocannon;
 }

@@ -20,6 +20,7 @@ import type { FastifyRequest } from 'fastify';
 import pg from 'pg';
 import '../../src/common/fastify-request.js';
 import { resourceFromRow } from '../../src/modules/sharing/sharing.repository.js';
+import { requestContext } from '../../src/common/request-context.js';
 import { TenantRoute } from '../../src/common/route-scope.js';
 import { PreparingClient } from '../../src/database/prepared-statements.js';
 
@@ -57,6 +58,19 @@ export class BenchNoopController {
     return { ok: true };
   }
 
+  /**
+   * A slow tenant request: holds one of the tenant's connections for `ms` in the database
+   * (pg_sleep in the request transaction). The noisy tenant of scenario 7.
+   */
+  @TenantRoute()
+  @Get('slow')
+  async slow(@Query('ms') msRaw?: string) {
+    const ms = Math.min(5_000, Math.max(0, Number(msRaw ?? 300) || 0));
+    const em = await requestContext.tenantManager();
+    await em.query('SELECT pg_sleep($1)', [ms / 1000]);
+    return { ok: true, ms };
+  }
+
   /** Token check + tenant resolution + (lazy, never opened) tenant session: scenario 6 "A". */
   @TenantRoute()
   @Get('tenant-noop')
@@ -66,7 +80,7 @@ export class BenchNoopController {
 }
 
 // The visibility rule of the sharing policies, written by hand: own rows, global rows, selective
-// rows shared with the caller. $T is the caller's tenant id from the verified token.
+// rows shared with the caller, the last two only while their owner tenant is active. $T is the caller's tenant id from the verified token.
 const T = '$TENANT::uuid';
 const COLUMNS = `r.tenant_id, r.id, r.kind, r.name, r.content, r.sharing_mode, r.created_at, r.updated_at,
   r.tenant_id = ${T} AS owned,
@@ -77,15 +91,15 @@ const COLUMNS = `r.tenant_id, r.id, r.kind, r.name, r.content, r.sharing_mode, r
   END AS grantees`;
 const VISIBLE = `SELECT r.tenant_id, r.id, r.created_at FROM resources r WHERE r.tenant_id = ${T}
   UNION ALL
-  SELECT r.tenant_id, r.id, r.created_at FROM resources r WHERE r.sharing_mode = 'global' AND r.tenant_id <> ${T}
+  SELECT r.tenant_id, r.id, r.created_at FROM resources r WHERE r.sharing_mode = 'global' AND r.owner_active AND r.tenant_id <> ${T}
   UNION ALL
   SELECT r.tenant_id, r.id, r.created_at FROM resource_shares s
     JOIN resources r ON r.tenant_id = s.tenant_id AND r.id = s.resource_id
-   WHERE s.grantee_tenant_id = ${T} AND r.sharing_mode = 'selective'`;
+   WHERE s.grantee_tenant_id = ${T} AND r.sharing_mode = 'selective' AND r.owner_active`;
 const LOOKUP_SQL = `SELECT ${COLUMNS} FROM resources r
-  WHERE r.id = $1 AND (r.tenant_id = ${T} OR r.sharing_mode = 'global'
+  WHERE r.id = $1 AND (r.tenant_id = ${T} OR (r.owner_active AND (r.sharing_mode = 'global'
         OR (r.sharing_mode = 'selective' AND EXISTS (SELECT 1 FROM resource_shares s
-              WHERE s.tenant_id = r.tenant_id AND s.resource_id = r.id AND s.grantee_tenant_id = ${T})))
+              WHERE s.tenant_id = r.tenant_id AND s.resource_id = r.id AND s.grantee_tenant_id = ${T})))))
   ORDER BY (r.tenant_id = ${T}) DESC LIMIT 1`.replaceAll('$TENANT', '$2');
 const LIST_SQL = `WITH visible AS MATERIALIZED (${VISIBLE}),
        page AS (SELECT tenant_id, id, created_at FROM visible ORDER BY created_at DESC, id DESC LIMIT $1 OFFSET $2)

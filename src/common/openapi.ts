@@ -19,7 +19,7 @@ import { IS_PUBLIC, ROUTE_SCOPE, type RouteScope } from './route-scope.js';
 // errors that follow from the route's kind (401/403, tenant resolution, 429, 400/413, 500),
 // which addDefaultProblems adds from @Public/@TenantRoute/@PlatformRoute.
 
-/** Every stable error `code` the API answers with, its status and when (API.md "Errors"). */
+/** Every stable error `code` the API answers with, its status and when (docs/api.md "Errors"). */
 export const ERROR_CODES: ReadonlyArray<{ code: string; status: number; when: string }> = [
   { code: 'validation_failed', status: 400, when: 'body/query/path fails validation (unknown fields rejected, malformed UUID, bad JSON)' },
   { code: 'tenant_required', status: 400, when: 'a tenant route was called with no tenant (no token, header or subdomain)' },
@@ -41,7 +41,8 @@ export const ERROR_CODES: ReadonlyArray<{ code: string; status: number; when: st
   { code: 'idempotency_key_reused', status: 422, when: 'same Idempotency-Key with a different body' },
   { code: 'rate_limited', status: 429, when: 'tenant or login rate limit hit; Retry-After header set' },
   { code: 'internal_error', status: 500, when: 'an unexpected error (logged with the request id; no detail in the answer)' },
-  { code: 'service_unavailable', status: 503, when: 'a dependency is down, or the instance is shutting down' },
+  { code: 'tenant_busy', status: 503, when: "this tenant already holds its share of the instance's database connections (DB_TENANT_POOL_SHARE); Retry-After set" },
+  { code: 'service_unavailable', status: 503, when: 'no database connection within DB_ACQUIRE_TIMEOUT_MS, Postgres down, a statement over DB_STATEMENT_TIMEOUT_MS, or the instance shutting down; Retry-After set' },
 ];
 
 const PROBLEM = 'application/problem+json';
@@ -148,13 +149,18 @@ function addDefaultProblems(app: INestApplication, document: OpenAPIObject) {
         push(429, 'rate_limited');
       }
       push(500, 'internal_error');
+      if (f.scope) {
+        if (f.scope === 'tenant') push(503, 'tenant_busy');
+        push(503, 'service_unavailable');
+      }
       for (const [status, codes] of Object.entries(add)) {
         const existing = op.responses[status] as { 'x-error-codes'?: string[] } | undefined;
         const merged = [...new Set([...(existing?.['x-error-codes'] ?? []), ...codes])];
         op.responses[status] = { ...(existing ?? {}), ...problemResponse(merged) };
       }
-      if (add[429]) {
-        (op.responses['429'] as { headers?: object }).headers = {
+      for (const status of [429, 503]) {
+        if (!add[status]) continue;
+        (op.responses[String(status)] as { headers?: object }).headers = {
           'Retry-After': { description: 'Seconds until a request will be allowed', schema: { type: 'integer' } },
         };
       }

@@ -6,6 +6,7 @@ import {
   type ExceptionFilter,
 } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { SessionClosedError } from '../database/db-session.js';
 import { mapPostgresError, sqlState } from '../database/pg-errors.js';
 import { AppError, type FieldError } from './errors.js';
 
@@ -71,7 +72,9 @@ export class ProblemFilter implements ExceptionFilter {
 /** Builds the problem for `err` and sends it; unknown errors are logged and answered bare. */
 export function sendProblem(req: FastifyRequest, reply: FastifyReply, err: unknown, logger: Logger) {
   const { problem, headers } = problemFor(err, req);
-  if (problem.status >= 500) {
+  // A request whose client went away fails on its next query (SessionClosedError): nobody reads
+  // the answer and nothing failed on our side, so it is not logged as an error.
+  if (problem.status >= 500 && !(err instanceof SessionClosedError)) {
     // The stack goes to the log only (pino's err serializer: type, message, stack), tagged with
     // the request id; the answer carries neither.
     logger.error({
@@ -108,6 +111,9 @@ export function problemFor(
     ...(errors ? { errors } : {}),
   });
 
+  if (err instanceof SessionClosedError) {
+    return { problem: make(503, 'service_unavailable', 'The request was abandoned.'), headers: { 'Retry-After': '1' } };
+  }
   const mapped = err instanceof AppError ? err : mapPostgresError(err);
   if (mapped) {
     return {

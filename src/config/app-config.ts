@@ -68,6 +68,10 @@ export class EnvDto {
   @IsOptional() @Transform(toInt) @IsInt() @Min(0)
   DB_STATEMENT_TIMEOUT_MS?: number;
 
+  /** statement_timeout of platform transactions (admin work, purge, jobs: rarer and larger) */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0)
+  DB_PLATFORM_STATEMENT_TIMEOUT_MS?: number;
+
   /** idle_in_transaction_session_timeout of every tenant and platform transaction (0 = none) */
   @IsOptional() @Transform(toInt) @IsInt() @Min(0)
   DB_IDLE_IN_TRANSACTION_TIMEOUT_MS?: number;
@@ -75,6 +79,10 @@ export class EnvDto {
   /** logins of one tenant (or of the platform) checked at once by this instance */
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000)
   LOGIN_MAX_CONCURRENT_PER_TENANT?: number;
+
+  /** login attempts per tenant (or the platform) per minute, all instances (0 = no limit) */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0)
+  LOGIN_RATE_PER_TENANT?: number;
 
   /** how long a login waits for its tenant's turn before 429 rate_limited */
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(60_000)
@@ -251,6 +259,7 @@ export class AppConfig {
     maxPerTenant: number;
     tenantWaitMs: number;
     statementTimeoutMs: number;
+    platformStatementTimeoutMs: number;
     idleInTransactionTimeoutMs: number;
   };
   readonly jwt: JwtKeys & {
@@ -263,7 +272,7 @@ export class AppConfig {
   /** brute-force limits on login */
   readonly loginLimits: { maxFailuresPerAccount: number; maxFailuresPerIp: number; windowSeconds: number };
   /** CPU isolation of logins: per-tenant concurrency and queue wait, instance-wide hashing */
-  readonly loginCapacity: { maxConcurrentPerTenant: number; queueWaitMs: number; hashConcurrency: number };
+  readonly loginCapacity: { ratePerMinute: number; maxConcurrentPerTenant: number; queueWaitMs: number; hashConcurrency: number };
   /** Retired keys, accepted for decryption only (ENCRYPTION_KEY_PREVIOUS), newest first. */
   readonly encryptionKeysPrevious: Buffer[];
   readonly baseDomain: string;
@@ -308,6 +317,7 @@ export class AppConfig {
       maxPerTenant: Math.max(1, Math.floor(this.dbPoolSize * (env.DB_TENANT_POOL_SHARE ?? 0.5))),
       tenantWaitMs: env.DB_TENANT_WAIT_MS ?? 500,
       statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS ?? 10_000,
+      platformStatementTimeoutMs: env.DB_PLATFORM_STATEMENT_TIMEOUT_MS ?? 120_000,
       idleInTransactionTimeoutMs: env.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS ?? 15_000,
     };
 
@@ -336,6 +346,7 @@ export class AppConfig {
       windowSeconds: env.LOGIN_FAILURE_WINDOW_SECONDS ?? 900,
     };
     this.loginCapacity = {
+      ratePerMinute: env.LOGIN_RATE_PER_TENANT ?? 300,
       maxConcurrentPerTenant: env.LOGIN_MAX_CONCURRENT_PER_TENANT ?? 2,
       queueWaitMs: env.LOGIN_QUEUE_WAIT_MS ?? 1_000,
       hashConcurrency: env.PASSWORD_HASH_CONCURRENCY ?? Math.max(1, availableParallelism() - 1),

@@ -36,7 +36,8 @@ export class DatabaseSessions {
    * in the pool in front of other tenants.
    */
   readonly bulkhead: Bulkhead;
-  private readonly timeouts: [string, string];
+  private readonly tenantTimeouts: [string, string];
+  private readonly platformTimeouts: [string, string];
 
   constructor(
     @InjectDataSource(TENANT_DATA_SOURCE) readonly tenantDataSource: DataSource,
@@ -45,17 +46,21 @@ export class DatabaseSessions {
   ) {
     const retryAfter = Math.max(1, Math.ceil(config.db.tenantWaitMs / 1000));
     this.bulkhead = new Bulkhead(config.db.maxPerTenant, config.db.tenantWaitMs, () => new TenantBusyError(retryAfter));
-    this.timeouts = [String(config.db.statementTimeoutMs), String(config.db.idleInTransactionTimeoutMs)];
+    const idle = String(config.db.idleInTransactionTimeoutMs);
+    this.tenantTimeouts = [String(config.db.statementTimeoutMs), idle];
+    // platform work (suspending a tenant rewrites its resources' owner flag, purge deletes it all)
+    // is rarer, trusted and larger than a tenant request
+    this.platformTimeouts = [String(config.db.platformStatementTimeoutMs), idle];
   }
 
   tenantSession(tenantId: string): TransactionSession {
-    return new TransactionSession('tenant', this.tenantDataSource, TENANT_CONTEXT_SQL, [tenantId, ...this.timeouts], {
+    return new TransactionSession('tenant', this.tenantDataSource, TENANT_CONTEXT_SQL, [tenantId, ...this.tenantTimeouts], {
       admit: () => this.bulkhead.acquire(tenantId),
     });
   }
 
   platformSession(actor: string): TransactionSession {
-    return new TransactionSession('platform', this.platformDataSource, PLATFORM_CONTEXT_SQL, [actor, ...this.timeouts]);
+    return new TransactionSession('platform', this.platformDataSource, PLATFORM_CONTEXT_SQL, [actor, ...this.platformTimeouts]);
   }
 
   /** Runs `fn` in one tenant transaction outside HTTP (jobs, seeding): commit or roll back. */

@@ -34,7 +34,10 @@ export class RequestLogHook implements OnModuleInit {
         status,
         durationMs: Math.round(reply.elapsedTime * 10) / 10,
       };
-      if (status >= 500) this.logger.error(line, 'request failed');
+      // 503 is load shedding (tenant_busy, service_unavailable): expected under a flood, so a
+      // warning, not an error; its cause, when the database is gone, is logged by the filter
+      if (status === 503) this.logger.warn(line, 'request refused');
+      else if (status >= 500) this.logger.error(line, 'request failed');
       else this.logger.info(line, 'request completed');
       done();
     });

@@ -130,7 +130,7 @@ describe('shared limits: two instances, one Redis (REDIS_URL)', () => {
       const keys = await client.keys('*');
       expect(keys.length).toBeGreaterThan(0);
       for (const key of keys) {
-        expect(key).toMatch(/^tenancy:(rl:tenant:[0-9a-f-]{36}|login:[A-Za-z0-9_-]{43})$/);
+        expect(key).toMatch(/^tenancy:(rl:tenant:[0-9a-f-]{36}|rl:login:(tenant:[0-9a-f-]{36}|platform)|login:[A-Za-z0-9_-]{43})$/);
         const ttl = await client.pttl(key);
         expect(ttl).toBeGreaterThan(0);
         expect(ttl).toBeLessThanOrEqual(key.startsWith('tenancy:rl:') ? 3_600_000 : 900_000);

@@ -188,11 +188,11 @@ describe('login brute-force limits', () => {
 
   beforeAll(async () => {
     // per account only here; the per-address limit gets its own app below (all test requests
-    // come from one address)
+    // come from one address); the per-tenant login rate has its own test (test/abuse/capacity)
     app = await createTestApp({
-      env: { LOGIN_MAX_FAILURES_PER_EMAIL: '3', LOGIN_MAX_FAILURES_PER_IP: '0', LOGIN_FAILURE_WINDOW_SECONDS: '600' },
+      env: { LOGIN_MAX_FAILURES_PER_EMAIL: '3', LOGIN_MAX_FAILURES_PER_IP: '0', LOGIN_FAILURE_WINDOW_SECONDS: '600', LOGIN_RATE_PER_TENANT: '0' },
     });
-    ipApp = await createTestApp({ env: { LOGIN_MAX_FAILURES_PER_EMAIL: '100', LOGIN_MAX_FAILURES_PER_IP: '4' } });
+    ipApp = await createTestApp({ env: { LOGIN_MAX_FAILURES_PER_EMAIL: '100', LOGIN_MAX_FAILURES_PER_IP: '4', LOGIN_RATE_PER_TENANT: '0' } });
     a = await createTenant();
   });
   afterAll(async () => {
@@ -255,7 +255,7 @@ describe('login timing', () => {
   let a: TestTenant;
 
   beforeAll(async () => {
-    app = await createTestApp({ env: { LOGIN_MAX_FAILURES_PER_EMAIL: '0', LOGIN_MAX_FAILURES_PER_IP: '0' } });
+    app = await createTestApp({ env: { LOGIN_MAX_FAILURES_PER_EMAIL: '0', LOGIN_MAX_FAILURES_PER_IP: '0', LOGIN_RATE_PER_TENANT: '0' } });
     a = await createTenant();
   });
   afterAll(() => app.close());

@@ -13,7 +13,7 @@ type Reader = 'owner' | 'listed' | 'unlisted' | 'platform';
 /** A kind no other test uses, so listings filtered by it are this test's rows only. */
 const uniqueKind = () => `k${randomBytes(5).toString('hex')}`;
 
-describe('sharing over HTTP (API.md "Sharing", ISOLATION.md 10–16)', () => {
+describe('sharing over HTTP (docs/api.md "Sharing", docs/isolation.md 10–16)', () => {
   let app: NestFastifyApplication;
   const http = () => request(app.getHttpServer());
   // The owner is a platform-type tenant, so it may use all three modes.

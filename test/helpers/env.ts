@@ -26,6 +26,9 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfig {
     ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
     BASE_DOMAIN: 'localtest.me',
     LOG_LEVEL: 'silent',
+    // `npm run test:pool1` runs suites with one connection per pool: a path that holds two
+    // connections of a pool at once deadlocks there
+    ...(process.env.TEST_DB_POOL_SIZE ? { DB_POOL_SIZE: process.env.TEST_DB_POOL_SIZE } : {}),
     ...overrides,
   });
 }

@@ -147,7 +147,12 @@ describe('a transaction whose context fails to set', () => {
 
 describe('one pooled connection, many tenants', () => {
   it('serves 200 interleaved requests from 20 tenants with zero wrong rows', async () => {
-    const app = await createTestApp({ env: { DB_POOL_SIZE: '1' }, extraModules: [ProbeModule] });
+    // 200 requests queue on one connection on purpose: no bound on the waits here (the bounds
+    // have their own tests in test/abuse/capacity)
+    const app = await createTestApp({
+      env: { DB_POOL_SIZE: '1', DB_ACQUIRE_TIMEOUT_MS: '60000', DB_TENANT_WAIT_MS: '60000' },
+      extraModules: [ProbeModule],
+    });
     try {
       const tenants = await Promise.all(Array.from({ length: 20 }, () => createTenant()));
       // give every tenant a row of its own in a tenant table

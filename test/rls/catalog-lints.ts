@@ -1,7 +1,7 @@
 import type { Sql } from '../helpers/db.js';
 
 /**
- * Catalog lints of ISOLATION.md 1–6 and 28. Each returns the list of violations (empty = pass), so a
+ * Catalog lints of docs/isolation.md 1–6 and 28. Each returns the list of violations (empty = pass), so a
  * table added later that forgets RLS, FORCE, WITH CHECK or tenant_id in a key fails CI.
  */
 
@@ -72,7 +72,7 @@ export async function lintRuntimeRoles(sql: Sql): Promise<string[]> {
 }
 
 /**
- * 1b. Runtime roles create nothing (ISOLATION.md 28): no TEMPORARY or CREATE on the database, no
+ * 1b. Runtime roles create nothing (docs/isolation.md 28): no TEMPORARY or CREATE on the database, no
  * CREATE on any schema, whether granted directly, to PUBLIC or to a role they belong to. A
  * temporary table is searched before public, so `CREATE TEMP TABLE resources` would shadow the
  * real table for the rest of a pooled session.

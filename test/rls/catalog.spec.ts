@@ -14,7 +14,7 @@ import {
   tenantTables,
 } from './catalog-lints.js';
 
-describe('catalog lints (ISOLATION.md 1–6) on the migrated schema', () => {
+describe('catalog lints (docs/isolation.md 1–6) on the migrated schema', () => {
   for (const [name, lint] of Object.entries(ALL_LINTS)) {
     it(`${name} finds nothing`, async () => {
       expect(await catalog(lint)).toEqual([]);

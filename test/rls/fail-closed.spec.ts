@@ -2,7 +2,7 @@ import { asTenant, catalog, tenantClient } from '../helpers/db.js';
 import { createTenant } from '../helpers/factories.js';
 import { tenantTables } from './catalog-lints.js';
 
-// ISOLATION.md 7–9, over every tenant table the catalog knows of (and the registry itself).
+// docs/isolation.md 7–9, over every tenant table the catalog knows of (and the registry itself).
 describe('fail closed without a tenant', () => {
   let tenantId: string;
   let tables: string[];

@@ -8,7 +8,7 @@ function sources(dir: string): string[] {
   });
 }
 
-// ISOLATION.md 18: the tenant is only ever set transaction-locally (the connection probe after
+// docs/isolation.md 18: the tenant is only ever set transaction-locally (the connection probe after
 // release is in test/integration/tenant-context.spec.ts).
 describe('no session-level SET of the tenant', () => {
   const files = [...sources('src'), ...sources('migrations')];

@@ -1,7 +1,7 @@
 import { asPlatform, asTenant, platformCommit } from '../helpers/db.js';
 import { createTenant, setTenantStatus, type TestTenant } from '../helpers/factories.js';
 
-// API.md "Sharing": a resource whose owner tenant is not active is visible to no other tenant,
+// docs/api.md "Sharing": a resource whose owner tenant is not active is visible to no other tenant,
 // in the database as over HTTP (migrations/0024). As tenancy_app, through the read policy and
 // through app.list_visible_resources, for every status that is not 'active'.
 

@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { asTenant, platformCommit, type Sql } from '../helpers/db.js';
 import { createTenant, type TestTenant } from '../helpers/factories.js';
 
-// ISOLATION.md 10–16 for the shareable tables, at SQL level: tenancy_app with
+// docs/isolation.md 10–16 for the shareable tables, at SQL level: tenancy_app with
 // set_config('app.current_tenant_id', …, true), no WHERE clause for the tenant anywhere.
 type Mode = 'private' | 'global' | 'selective';
 type Reader = 'owner' | 'listed' | 'unlisted' | 'platform';
@@ -77,7 +77,7 @@ describe('sharing at SQL level as the tenant runtime role', () => {
           await asTenant(t[reader].id, async (sql) => {
             expect((await sql.query(`UPDATE resources SET name = 'changed' WHERE id = $1`, [res[mode]])).rowCount).toBe(owner ? 1 : 0);
             expect((await sql.query(`UPDATE resources SET content = '{}' WHERE kind = $1`, [kind])).rowCount).toBe(owner ? 3 : 0);
-            // nobody moves a row to another tenant, not even the owner (ISOLATION.md 13)
+            // nobody moves a row to another tenant, not even the owner (docs/isolation.md 13)
             expect(await sqlError(sql, 'UPDATE resources SET tenant_id = $2 WHERE id = $1', [res[mode], t.client.id]))
               .toBe(owner ? '42501' : undefined);
           });
@@ -100,7 +100,7 @@ describe('sharing at SQL level as the tenant runtime role', () => {
             // a share row for the owner's resource
             expect(await sqlError(sql, 'INSERT INTO resource_shares (tenant_id, resource_id, grantee_tenant_id) VALUES ($1, $2, $3)',
               [t.owner.id, res[mode], grantee])).toBe(owner ? undefined : '42501');
-            // the same resource claimed under the reader's own tenant: no such parent (ISOLATION.md 14)
+            // the same resource claimed under the reader's own tenant: no such parent (docs/isolation.md 14)
             if (!owner) {
               expect(await sqlError(sql, 'INSERT INTO resource_shares (tenant_id, resource_id, grantee_tenant_id) VALUES ($1, $2, $3)',
                 [t[reader].id, res[mode], grantee])).toBe('23503');

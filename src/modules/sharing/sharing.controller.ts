@@ -10,7 +10,7 @@ import {
 } from './dto/resource.dto.js';
 import { SharingService } from './sharing.service.js';
 
-/** Resources of any kind, private, global or shared with chosen tenants (API.md "Sharing"). */
+/** Resources of any kind, private, global or shared with chosen tenants (docs/api.md "Sharing"). */
 @ApiTags('resources')
 @ApiHeader({ name: 'X-Tenant-ID', required: false, description: 'Tenant id or subdomain (must match the token)' })
 @TenantRoute()

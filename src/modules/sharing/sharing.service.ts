@@ -111,7 +111,7 @@ export class SharingService {
     const resolved = await this.resources.resolveTenants(keys);
     const errors: FieldError[] = [];
     (sharing.tenants ?? []).forEach((key, i) => {
-      if (!resolved.get(key)) errors.push({ field: `tenants.${i}`, message: `no tenant "${key}"` });
+      if (!resolved.get(key)) errors.push({ field: `tenants.${i}`, message: "names no tenant" });
     });
     if (errors.length > 0) throw new InvalidSharingError(errors);
     const self = requestContext.get()?.tenantId;

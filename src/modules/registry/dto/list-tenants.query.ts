@@ -5,7 +5,7 @@ import { TENANT_STATUSES, TENANT_TIERS, TENANT_TYPES, type TenantStatus, type Te
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
 
-/** API.md pagination: page ≥ 1 (default 1), limit 1–100 (default 20); anything else is 400. */
+/** docs/api.md pagination: page ≥ 1 (default 1), limit 1–100 (default 20); anything else is 400. */
 export class PageQuery {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000)
   page?: number;

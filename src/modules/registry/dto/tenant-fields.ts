@@ -20,7 +20,7 @@ export const Trim = () => Transform(({ value }) => (typeof value === 'string' ? 
 export const NormaliseSubdomain = () =>
   Transform(({ value }) => (typeof value === 'string' ? normaliseSubdomain(value) : value));
 
-/** API.md subdomain rules: 3–50 chars of [a-z0-9-], no leading/trailing hyphen, not reserved. */
+/** docs/api.md subdomain rules: 3–50 chars of [a-z0-9-], no leading/trailing hyphen, not reserved. */
 export function IsTenantSubdomain(options?: ValidationOptions) {
   return (target: object, propertyName: string) =>
     registerDecorator({
