@@ -76,7 +76,8 @@ async function postgresBinary(): Promise<string> {
  * while the service is still draining in-flight requests. The service stops it itself, last
  * (stop(), or at the latest when this process exits). When the data directory's server is
  * already running for another live process (the service while a CLI runs), it is used and left
- * running; one left behind by a process that died (SIGKILL) is stopped and started afresh.
+ * running (also one with no owner file, started otherwise); one left behind by a process that died
+ * (SIGKILL) is stopped and started afresh.
  */
 export async function startEmbeddedPostgres(opts: {
   dir: string;
@@ -90,8 +91,9 @@ export async function startEmbeddedPostgres(opts: {
 
   const running = runningPostmaster(dir);
   if (running) {
-    const owner = existsSync(join(dir, OWNER_FILE)) ? Number(readFileSync(join(dir, OWNER_FILE), 'utf8')) : NaN;
-    if (Number.isInteger(owner) && owner !== process.pid && alive(owner)) {
+    // No owner file: not started by this code (by hand, or an older version): used, never stopped.
+    const owner = existsSync(join(dir, OWNER_FILE)) ? Number(readFileSync(join(dir, OWNER_FILE), 'utf8')) : undefined;
+    if (owner === undefined || !Number.isInteger(owner) || owner === process.pid || alive(owner)) {
       return { port: running.port, url: url(running.port), adopted: true, stop: async () => {} };
     }
     opts.log?.(`stopping the embedded Postgres (pid ${running.pid}) left running by a process that is gone`);
