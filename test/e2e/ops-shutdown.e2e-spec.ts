@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { freePort } from '../../src/database/embedded-postgres.js';
-import { testEndpoints } from '../helpers/env.js';
+import { testEndpoints, testRoleEnv } from '../helpers/env.js';
 import { createTenant } from '../helpers/factories.js';
 
 /**
@@ -37,6 +37,7 @@ class Service {
         DATABASE_URL: db.superuserUrl ?? db.ownerUrl,
         APP_DATABASE_URL: db.tenantUrl,
         PLATFORM_DATABASE_URL: db.platformUrl,
+        ...testRoleEnv(), // the run's own role names: nothing is created or altered at boot
         SEED_DEMO: 'false',
         DIAGNOSTIC_ROUTES: 'true',
         JWT_SECRET: 'shutdown-test-secret-0123456789abcdefghij',

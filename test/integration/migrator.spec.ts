@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -24,6 +24,7 @@ describe('migration runner', () => {
   afterAll(async () => {
     await client.query(`DROP SCHEMA ${schema} CASCADE`);
     await client.end();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('applies files in order, records checksums, and a second run is a no-op', async () => {

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { randomBytes } from 'node:crypto';
 import { deriveUrl } from '../../src/database/roles.js';
 import { createTestApp } from '../helpers/create-app.js';
-import { testEndpoints } from '../helpers/env.js';
+import { testEndpoints, testRoles } from '../helpers/env.js';
 
 // Setting up a role with BYPASSRLS needs a superuser: the embedded server's (or DATABASE_URL's).
 const adminUrl = () => testEndpoints().superuserUrl ?? testEndpoints().ownerUrl;
@@ -23,7 +23,7 @@ describe('start-up self-check', () => {
 
   beforeAll(() =>
     admin(async (c) => {
-      await c.query(`CREATE ROLE ${role} LOGIN PASSWORD '${password}' IN ROLE tenancy_app`);
+      await c.query(`CREATE ROLE ${role} LOGIN PASSWORD '${password}' IN ROLE ${testRoles().tenant}`);
     }),
   );
   afterAll(() =>
