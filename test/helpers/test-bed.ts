@@ -40,7 +40,9 @@ function withDatabase(url: string, database: string): string {
   return u.toString();
 }
 
-export async function createTestBed(opts: { databaseUrl?: string; log?: (line: string) => void } = {}): Promise<TestBed> {
+export async function createTestBed(
+  opts: { databaseUrl?: string; log?: (line: string) => void; migrationsDir?: string } = {},
+): Promise<TestBed> {
   const runId = randomBytes(4).toString('hex');
   const roles = { tenant: `tenancy_app_t${runId}`, platform: `tenancy_platform_t${runId}` };
   const dataDir = mkdtempSync(join(tmpdir(), 'tenancy-test-'));
@@ -63,7 +65,11 @@ export async function createTestBed(opts: { databaseUrl?: string; log?: (line: s
       await withClient(adminUrl, (c) => c.query(`CREATE DATABASE ${database} ENCODING 'UTF8'`));
       env.DATABASE_URL = withDatabase(adminUrl, database);
     }
-    const db = await prepareDatabase(loadConfig(env), { persistent: false, log: opts.log });
+    const db = await prepareDatabase(loadConfig(env), {
+      persistent: false,
+      log: opts.log,
+      migrationsDir: opts.migrationsDir,
+    });
     return {
       runId,
       dataDir,
