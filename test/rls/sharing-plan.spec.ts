@@ -6,12 +6,20 @@ interface PlanNode {
   'Node Type': string;
   'Relation Name'?: string;
   'Index Name'?: string;
+  'One-Time Filter'?: string;
   Plans?: PlanNode[];
 }
-const walk = (n: PlanNode): PlanNode[] => [n, ...(n.Plans ?? []).flatMap(walk)];
+/**
+ * The plan's nodes, without the subtrees under a `One-Time Filter: false`: in a custom plan the
+ * branches the scope excludes fold to a constant-false gate, and the executor never starts what
+ * is under it. Postgres 18 plans such a branch as a bare Result; Postgres 15 still hangs the
+ * cheapest path under the gate, a Seq Scan that EXPLAIN ANALYZE shows as "never executed".
+ */
+const walk = (n: PlanNode): PlanNode[] =>
+  n['One-Time Filter'] === 'false' ? [n] : [n, ...(n.Plans ?? []).flatMap(walk)];
 /** Scans of resources that produce the page (not under the totals' Aggregate nodes). */
 const pageScans = (n: PlanNode): PlanNode[] =>
-  n['Node Type'] === 'Aggregate'
+  n['Node Type'] === 'Aggregate' || n['One-Time Filter'] === 'false'
     ? []
     : [...(n['Relation Name'] === 'resources' ? [n] : []), ...(n.Plans ?? []).flatMap(pageScans)];
 
