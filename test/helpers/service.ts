@@ -114,23 +114,30 @@ export async function bootService(env: Record<string, string>, dataDir?: string)
     return (original as (...a: unknown[]) => unknown).apply(this, args);
   } as typeof original;
   let db: PreparedDatabase;
+  let app: NestFastifyApplication | undefined;
   try {
-    db = await prepareDatabase(config, { persistent: false, migrationsDir: MIGRATIONS });
-  } finally {
-    pg.Client.prototype.query = original;
+    try {
+      db = await prepareDatabase(config, { persistent: false, migrationsDir: MIGRATIONS });
+    } finally {
+      pg.Client.prototype.query = original;
+    }
+    app = await createApp({ config, database: db, logger: false });
+    await app.getHttpAdapter().getInstance().ready();
+    await ensurePlatformAdmin(config, app.get(DatabaseSessions), app.get(PasswordService));
+  } catch (err) {
+    await app?.close().catch(() => undefined);
+    if (!dataDir) rmSync(dir, { recursive: true, force: true });
+    throw err;
   }
-  const app = await createApp({ config, database: db, logger: false });
-  await app.getHttpAdapter().getInstance().ready();
-  await ensurePlatformAdmin(config, app.get(DatabaseSessions), app.get(PasswordService));
   return {
-    app,
-    db,
+    app: app!,
+    db: db!,
     dataDir: dir,
     admin,
     setupStatements,
     http: () => request(app.getHttpServer()),
     async close() {
-      await app.close();
+      await app!.close();
       if (!dataDir) rmSync(dir, { recursive: true, force: true });
     },
   };
