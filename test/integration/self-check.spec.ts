@@ -45,6 +45,8 @@ describe('start-up self-check', () => {
     await admin((c) => c.query(`ALTER ROLE ${role} BYPASSRLS`));
     try {
       await expect(boot()).rejects.toThrow(/Refusing to start: the tenant runtime role .* has BYPASSRLS/);
+      // and says what to run
+      await expect(boot()).rejects.toThrow(new RegExp(`To fix, run: ALTER ROLE "${role}" NOBYPASSRLS;`));
     } finally {
       await admin((c) => c.query(`ALTER ROLE ${role} NOBYPASSRLS`));
     }
@@ -54,6 +56,7 @@ describe('start-up self-check', () => {
     await admin((c) => c.query(`ALTER ROLE ${role} SUPERUSER`));
     try {
       await expect(boot()).rejects.toThrow(/is a superuser/);
+      await expect(boot()).rejects.toThrow(new RegExp(`To fix, run: ALTER ROLE "${role}" NOSUPERUSER;`));
     } finally {
       await admin((c) => c.query(`ALTER ROLE ${role} NOSUPERUSER`));
     }
