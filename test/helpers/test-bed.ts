@@ -62,7 +62,12 @@ export async function createTestBed(
   try {
     if (adminUrl) {
       database = `tenancy_test_${runId}`;
-      await withClient(adminUrl, (c) => c.query(`CREATE DATABASE ${database} ENCODING 'UTF8'`));
+      await withClient(adminUrl, (c) => c.query(`CREATE DATABASE ${database} ENCODING 'UTF8'`)).catch((err: Error) => {
+        throw new Error(
+          `the test run creates its own database ${database} on DATABASE_URL's server and could not ` +
+            `(${err.message}): DATABASE_URL's role needs CREATEDB and CREATEROLE for the tests`,
+        );
+      });
       env.DATABASE_URL = withDatabase(adminUrl, database);
     }
     const db = await prepareDatabase(loadConfig(env), {
