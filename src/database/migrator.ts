@@ -51,11 +51,11 @@ export async function migrate(
   log: (line: string) => void = () => {},
   roles?: { tenant: string; platform: string },
 ): Promise<string[]> {
-  const files = readMigrations(dir);
   const names = roles ?? { tenant: 'tenancy_app', platform: 'tenancy_platform' };
   for (const n of [names.tenant, names.platform]) {
     if (!/^[a-z_][a-z0-9_]{0,62}$/.test(n)) throw new MigrationError(`invalid runtime role name "${n}"`);
   }
+  const files = readMigrations(dir);
   await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version    text PRIMARY KEY,
     name       text NOT NULL,
