@@ -73,6 +73,30 @@ maybe('mode (b): an owner with LOGIN CREATEROLE that owns the database, no super
     }
   });
 
+  it('an existing role it may not alter (Postgres 16+: no ADMIN OPTION) stops the boot with the grant that fixes it', async () => {
+    const foreign = `mb_foreign_${randomBytes(3).toString('hex')}`;
+    d.extraRoles.push(foreign);
+    // created by someone else (the superuser), with a password this data directory does not know
+    await asSuperuser((c) => c.query(`CREATE ROLE ${foreign} LOGIN PASSWORD '${scramVerifier(randomBytes(12).toString('hex'))}'`));
+    const version = await asSuperuser(async (c) => Number((await c.query('SHOW server_version_num')).rows[0].server_version_num));
+    const dir = mkdtempSync(join(tmpdir(), 'tenancy-deploy-'));
+    try {
+      const config = testConfig({ DATA_DIR: dir, DATABASE_URL: d.ownerUrl, DATABASE_APP_ROLE: foreign, DATABASE_PLATFORM_ROLE: roles.platform });
+      if (version >= 160000) {
+        await expect(prepareDatabase(config, { migrationsDir: MIGRATIONS })).rejects.toThrow(
+          new RegExp(`"${foreign}" exists but its password could not be set.*GRANT "${foreign}" TO <owner> WITH ADMIN OPTION;`),
+        );
+        await asSuperuser((c) => c.query(`GRANT ${foreign} TO ${d.owner} WITH ADMIN OPTION`));
+      }
+      // Postgres 15's CREATEROLE may alter any non-superuser role; 16+ after the grant
+      await prepareDatabase(config, { migrationsDir: MIGRATIONS });
+      const { rows } = await asSuperuser((c) => c.query('SELECT rolpassword FROM pg_authid WHERE rolname = $1', [foreign]));
+      expect(rows[0].rolpassword).toMatch(/^SCRAM-SHA-256\$4096:/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses an existing runtime role with BYPASSRLS, saying which SQL fixes it, and alters nothing', async () => {
     const bad = `mb_bad_${randomBytes(3).toString('hex')}`;
     d.extraRoles.push(bad);
