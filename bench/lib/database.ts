@@ -12,7 +12,7 @@ import {
   prepareDatabase,
   type PreparedDatabase,
 } from '../../src/database/prepare-database.js';
-import { deriveUrl, PLATFORM_ROLE, TENANT_ROLE } from '../../src/database/roles.js';
+import { deriveUrl, passwordClause, PLATFORM_ROLE, TENANT_ROLE } from '../../src/database/roles.js';
 
 /** The harness's own BYPASSRLS role for baselines. Never granted to the runtime roles. */
 export const BASELINE_ROLE = 'tenancy_bench_baseline';
@@ -85,7 +85,7 @@ export async function startCluster(
       const exists = await c.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [BASELINE_ROLE]);
       if (exists.rowCount === 0) await c.query(`CREATE ROLE ${BASELINE_ROLE}`);
       await c.query(
-        `ALTER ROLE ${BASELINE_ROLE} LOGIN NOSUPERUSER BYPASSRLS NOCREATEDB NOCREATEROLE PASSWORD ${c.escapeLiteral(baselinePassword)}`,
+        `ALTER ROLE ${BASELINE_ROLE} LOGIN NOSUPERUSER BYPASSRLS NOCREATEDB NOCREATEROLE ${passwordClause(c, baselinePassword)}`,
       );
     });
     baseline = { ok: true, password: baselinePassword };

@@ -45,6 +45,13 @@ export class EnvDto {
   @IsOptional() @Transform(emptyToUndefined) @IsString()
   LISTEN_DATABASE_URL?: string;
 
+  /** the roles the migrations grant the runtime privileges to (default tenancy_app / tenancy_platform) */
+  @IsOptional() @Transform(emptyToUndefined) @Matches(/^[a-z_][a-z0-9_]{0,62}$/)
+  DATABASE_APP_ROLE?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @Matches(/^[a-z_][a-z0-9_]{0,62}$/)
+  DATABASE_PLATFORM_ROLE?: string;
+
   @IsOptional() @Transform(emptyToUndefined) @IsString()
   DATA_DIR?: string;
 
@@ -248,6 +255,8 @@ export class AppConfig {
   readonly platformDatabaseUrl?: string;
   /** direct connection for the LISTEN of tenant changes (not through a transaction pooler) */
   readonly listenDatabaseUrl?: string;
+  /** names of the runtime roles the migrations grant to (DATABASE_APP_ROLE / DATABASE_PLATFORM_ROLE) */
+  readonly runtimeRoles: { tenant: string; platform: string };
   readonly dataDir: string;
   readonly dbPoolSize: number;
   /** the platform pool: half the tenant pool, at least one connection */
@@ -309,6 +318,10 @@ export class AppConfig {
     this.appDatabaseUrl = env.APP_DATABASE_URL;
     this.platformDatabaseUrl = env.PLATFORM_DATABASE_URL;
     this.listenDatabaseUrl = env.LISTEN_DATABASE_URL;
+    this.runtimeRoles = {
+      tenant: env.DATABASE_APP_ROLE ?? 'tenancy_app',
+      platform: env.DATABASE_PLATFORM_ROLE ?? 'tenancy_platform',
+    };
     this.dataDir = env.DATA_DIR ?? '.data';
     this.dbPoolSize = env.DB_POOL_SIZE ?? 10;
     this.dbPlatformPoolSize = Math.max(1, Math.ceil(this.dbPoolSize / 2));

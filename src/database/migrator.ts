@@ -12,6 +12,19 @@ export interface MigrationFile {
 
 export class MigrationError extends Error {}
 
+/**
+ * The migrations are written for the default runtime role names (tenancy_app, tenancy_platform);
+ * a database set up for other names (DATABASE_APP_ROLE / DATABASE_PLATFORM_ROLE, or a test run's
+ * own roles) gets the same SQL with those identifiers replaced. The checksum stays the file's, so
+ * a landed migration reads as unchanged whatever the names. Names are plain lower-case
+ * identifiers (checked), so the replacement needs no quoting.
+ */
+export function withRoleNames(sql: string, roles: { tenant: string; platform: string }): string {
+  return sql
+    .replace(/\btenancy_app\b/g, roles.tenant)
+    .replace(/\btenancy_platform\b/g, roles.platform);
+}
+
 export function readMigrations(dir: string): MigrationFile[] {
   return readdirSync(dir)
     .filter((f) => /^\d{4}_[a-z0-9_]+\.sql$/.test(f))
@@ -36,7 +49,12 @@ export async function migrate(
   client: pg.Client,
   dir: string,
   log: (line: string) => void = () => {},
+  roles?: { tenant: string; platform: string },
 ): Promise<string[]> {
+  const names = roles ?? { tenant: 'tenancy_app', platform: 'tenancy_platform' };
+  for (const n of [names.tenant, names.platform]) {
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(n)) throw new MigrationError(`invalid runtime role name "${n}"`);
+  }
   const files = readMigrations(dir);
   await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version    text PRIMARY KEY,
@@ -66,7 +84,7 @@ export async function migrate(
       }
       await client.query('BEGIN');
       try {
-        await client.query(file.sql);
+        await client.query(withRoleNames(file.sql, names));
         await client.query(
           'INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)',
           [file.version, file.name, file.checksum],

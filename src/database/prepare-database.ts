@@ -6,7 +6,7 @@ import type { DatabaseEndpoints } from './database.tokens.js';
 import { startEmbeddedPostgres, type EmbeddedServer } from './embedded-postgres.js';
 import { loadLocalSecrets } from './local-secrets.js';
 import { migrate } from './migrator.js';
-import { deriveUrl, ensureRuntimeRole, PLATFORM_ROLE, TENANT_ROLE } from './roles.js';
+import { deriveUrl, ensureRuntimeRole, passwordClause } from './roles.js';
 
 const OWNER_ROLE = 'tenancy_owner';
 const EMBEDDED_DB = 'tenancy';
@@ -46,14 +46,23 @@ export async function prepareDatabase(
   let ownerUrl: string;
   let embedded: EmbeddedServer | undefined;
   let superuserUrl: string | undefined;
+  const roles = config.runtimeRoles;
   if (config.databaseUrl) {
     ownerUrl = config.databaseUrl;
+    // Role DDL only where it is needed: none at all when both runtime URLs are given and the
+    // roles exist (mode c: created by a DBA, owner without CREATEROLE).
     await withClient(ownerUrl, async (c) => {
-      await ensureRuntimeRole(c, TENANT_ROLE, config.appDatabaseUrl ? undefined : secrets!.appPassword);
       await ensureRuntimeRole(
         c,
-        PLATFORM_ROLE,
+        roles.tenant,
+        config.appDatabaseUrl ? undefined : secrets!.appPassword,
+        deriveUrl(ownerUrl, roles.tenant, secrets?.appPassword ?? ''),
+      );
+      await ensureRuntimeRole(
+        c,
+        roles.platform,
         config.platformDatabaseUrl ? undefined : secrets!.platformPassword,
+        deriveUrl(ownerUrl, roles.platform, secrets?.platformPassword ?? ''),
       );
     });
   } else {
@@ -67,12 +76,14 @@ export async function prepareDatabase(
     try {
       await withClient(embedded.url, async (c) => {
         await ensureOwnerRole(c, secrets!.ownerPassword);
-        const db = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [EMBEDDED_DB]);
-        if (db.rowCount === 0) {
+        const found = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [EMBEDDED_DB]);
+        if (found.rowCount === 0) {
           await c.query(`CREATE DATABASE ${EMBEDDED_DB} OWNER ${OWNER_ROLE} ENCODING 'UTF8'`);
         }
-        await ensureRuntimeRole(c, TENANT_ROLE, secrets!.appPassword);
-        await ensureRuntimeRole(c, PLATFORM_ROLE, secrets!.platformPassword);
+        const db = new URL(embedded!.url);
+        db.pathname = `/${EMBEDDED_DB}`;
+        await ensureRuntimeRole(c, roles.tenant, secrets!.appPassword, deriveUrl(db.toString(), roles.tenant, secrets!.appPassword));
+        await ensureRuntimeRole(c, roles.platform, secrets!.platformPassword, deriveUrl(db.toString(), roles.platform, secrets!.platformPassword));
       });
     } catch (err) {
       await embedded.stop();
@@ -85,7 +96,7 @@ export async function prepareDatabase(
   }
 
   try {
-    await withClient(ownerUrl, (c) => migrate(c, migrationsDir, log));
+    await withClient(ownerUrl, (c) => migrate(c, migrationsDir, log, roles));
   } catch (err) {
     await embedded?.stop();
     throw err;
@@ -93,9 +104,9 @@ export async function prepareDatabase(
 
   return {
     ownerUrl,
-    tenantUrl: config.appDatabaseUrl ?? deriveUrl(ownerUrl, TENANT_ROLE, secrets!.appPassword),
+    tenantUrl: config.appDatabaseUrl ?? deriveUrl(ownerUrl, roles.tenant, secrets!.appPassword),
     platformUrl:
-      config.platformDatabaseUrl ?? deriveUrl(ownerUrl, PLATFORM_ROLE, secrets!.platformPassword),
+      config.platformDatabaseUrl ?? deriveUrl(ownerUrl, roles.platform, secrets!.platformPassword),
     listenUrl: config.listenDatabaseUrl,
     embedded,
     superuserUrl,
@@ -104,10 +115,12 @@ export async function prepareDatabase(
 
 async function ensureOwnerRole(c: pg.Client, password: string) {
   const exists = await c.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [OWNER_ROLE]);
-  if (exists.rowCount === 0) await c.query(`CREATE ROLE ${OWNER_ROLE} LOGIN`);
-  await c.query(
-    `ALTER ROLE ${OWNER_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS PASSWORD ${c.escapeLiteral(password)}`,
-  );
+  // the embedded server's own owner, set up by its superuser; the password goes as a verifier
+  if (exists.rowCount === 0) {
+    await c.query(`CREATE ROLE ${OWNER_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS ${passwordClause(c, password)}`);
+  } else {
+    await c.query(`ALTER ROLE ${OWNER_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS ${passwordClause(c, password)}`);
+  }
 }
 
 /** The repository's migrations/ folder, from source (src/…) or from the build (dist/src/…). */

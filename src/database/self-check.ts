@@ -19,6 +19,16 @@ export async function assertRuntimeRoleIsSafe(ds: DataSource, label: string): Pr
              AS owned
       FROM pg_roles r WHERE r.rolname = current_user`);
   const problems: string[] = [];
+  const roleFixes: string[] = [];
+  const attrs = [role.rolsuper && 'NOSUPERUSER', role.rolbypassrls && 'NOBYPASSRLS'].filter(Boolean);
+  if (attrs.length > 0) roleFixes.push(`ALTER ROLE ${quoteIdent(role.rolname)} ${attrs.join(' ')}; (as a superuser)`);
+  if (role.inherits_bypass && !role.rolsuper && !role.rolbypassrls) {
+    const via: { name: string }[] = await ds.query(`
+      SELECT quote_ident(m.rolname) AS name FROM pg_roles m
+       WHERE pg_has_role(current_user, m.oid, 'USAGE') AND (m.rolsuper OR m.rolbypassrls)
+         AND m.rolname <> current_user ORDER BY 1`);
+    for (const v of via) roleFixes.push(`REVOKE ${v.name} FROM ${quoteIdent(role.rolname)};`);
+  }
   if (role.rolsuper) problems.push('is a superuser');
   if (role.rolbypassrls) problems.push('has BYPASSRLS');
   if (role.inherits_bypass && !role.rolsuper && !role.rolbypassrls) {
@@ -40,7 +50,9 @@ export async function assertRuntimeRoleIsSafe(ds: DataSource, label: string): Pr
   const creates = await createPrivileges(ds);
   if (creates.problems.length > 0) problems.push(...creates.problems);
   if (problems.length > 0) {
-    const fix = creates.fixes.length > 0 ? ` To fix, run as the database owner: ${creates.fixes.join(' ')}` : '';
+    const fix =
+      (roleFixes.length > 0 ? ` To fix, run: ${roleFixes.join(' ')}` : '') +
+      (creates.fixes.length > 0 ? ` To fix, run as the database owner: ${creates.fixes.join(' ')}` : '');
     throw new StartupCheckError(
       `Refusing to start: the ${label} runtime role "${role.rolname}" ${problems.join('; ')}. ` +
         `Tenant isolation depends on it being NOSUPERUSER, NOBYPASSRLS, owning nothing and creating nothing.` +

@@ -3,7 +3,7 @@ import pg from 'pg';
 import { deriveUrl } from '../../src/database/roles.js';
 import { createTestApp } from '../helpers/create-app.js';
 import { asPlatform, asTenant, catalog } from '../helpers/db.js';
-import { testEndpoints } from '../helpers/env.js';
+import { testEndpoints, testRoles } from '../helpers/env.js';
 import { createTenant } from '../helpers/factories.js';
 import { lintRuntimeRolesCreateNothing, lintSearchPathTempLast } from '../rls/catalog-lints.js';
 
@@ -73,7 +73,7 @@ describe('the self-check and the lint refuse a runtime role granted TEMPORARY', 
       const admin = new pg.Client({ connectionString: testEndpoints().superuserUrl ?? testEndpoints().ownerUrl });
       await admin.connect();
       try {
-        await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD '${password}' IN ROLE tenancy_app`);
+        await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD '${password}' IN ROLE ${testRoles().tenant}`);
       } finally {
         await admin.end();
       }
@@ -128,9 +128,9 @@ describe('the self-check and the lint refuse a runtime role granted TEMPORARY', 
     await asOwner(async (c) => {
       await c.query('BEGIN');
       try {
-        await c.query(`GRANT TEMPORARY ON DATABASE ${c.escapeIdentifier(database)} TO tenancy_app`);
+        await c.query(`GRANT TEMPORARY ON DATABASE ${c.escapeIdentifier(database)} TO ${testRoles().tenant}`);
         expect(await lintRuntimeRolesCreateNothing(c)).toEqual([
-          `tenancy_app holds TEMPORARY on the database: REVOKE TEMPORARY ON DATABASE <db> FROM PUBLIC, tenancy_app`,
+          `${testRoles().tenant} holds TEMPORARY on the database: REVOKE TEMPORARY ON DATABASE <db> FROM PUBLIC, ${testRoles().tenant}`,
         ]);
       } finally {
         await c.query('ROLLBACK');

@@ -6,6 +6,7 @@ import request from 'supertest';
 import { runningPostmaster } from '../../src/database/embedded-postgres.js';
 import { bearer, createUser, tenantToken } from '../helpers/auth.js';
 import { runCli } from '../helpers/cli.js';
+import { testRoles } from '../helpers/env.js';
 import { createTestApp } from '../helpers/create-app.js';
 import { platformCommit } from '../helpers/db.js';
 import { createTenant, type TestTenant } from '../helpers/factories.js';
@@ -71,7 +72,7 @@ describe('npm run db:psql (child process)', () => {
       expect(Number(run.stdout.trim())).toBe(await apiCount(t));
     }
     const who = await runCli('psql', [viewer.subdomain, '-X', '-tA', '-c', 'select current_user, app.current_tenant_id()']);
-    expect(who.stdout.trim()).toBe(`tenancy_app|${viewer.id}`);
+    expect(who.stdout.trim()).toBe(`${testRoles().tenant}|${viewer.id}`);
     const unknown = await runCli('psql', ['no-such-tenant', '-c', 'select 1']);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('no tenant with subdomain no-such-tenant');

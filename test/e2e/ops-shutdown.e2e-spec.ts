@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { freePort, runningPostmaster } from '../../src/database/embedded-postgres.js';
-import { testEndpoints } from '../helpers/env.js';
+import { testEndpoints, testRoleEnv } from '../helpers/env.js';
 import { createTenant } from '../helpers/factories.js';
 
 /**
@@ -43,10 +43,11 @@ class Service {
         PORT: String(port),
         HOST: '127.0.0.1',
         DATA_DIR: this.dataDir,
-        // role setup at boot needs CREATEROLE, which the owner role of the test database lacks
-        DATABASE_URL: db.superuserUrl ?? db.ownerUrl,
+        // the run's own runtime roles, given by URL: no role DDL at boot (mode (c))
+        DATABASE_URL: db.ownerUrl,
         APP_DATABASE_URL: db.tenantUrl,
         PLATFORM_DATABASE_URL: db.platformUrl,
+        ...testRoleEnv(), // the run's own role names: nothing is created or altered at boot
         SEED_DEMO: 'false',
         DIAGNOSTIC_ROUTES: 'true',
         JWT_SECRET: 'shutdown-test-secret-0123456789abcdefghij',

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { testEndpoints } from './env.js';
+import { testEndpoints, testRoleEnv } from './env.js';
 
 export interface CliResult {
   code: number | null;
@@ -18,10 +18,11 @@ export function cliEnv(overrides: Record<string, string> = {}): Record<string, s
     ...(parentEnv as Record<string, string>),
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
-    // role setup at start needs CREATEROLE, which the owner role of the test database lacks
-    DATABASE_URL: db.superuserUrl ?? db.ownerUrl,
+    // the run's own runtime roles, given by URL: no role DDL at start (mode (c))
+    DATABASE_URL: db.ownerUrl,
     APP_DATABASE_URL: db.tenantUrl,
     PLATFORM_DATABASE_URL: db.platformUrl,
+    ...testRoleEnv(),
     JWT_SECRET: 'test-secret-that-is-long-enough-0123456789abcdef',
     ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
     BASE_DOMAIN: 'localtest.me',

@@ -17,6 +17,20 @@ export function testEndpoints(): DatabaseEndpoints & { superuserUrl?: string } {
   };
 }
 
+/** The run's own runtime role names (test/helpers/test-bed.ts); the defaults outside a run. */
+export function testRoles(): { tenant: string; platform: string } {
+  return {
+    tenant: process.env.TEST_TENANT_ROLE ?? 'tenancy_app',
+    platform: process.env.TEST_PLATFORM_ROLE ?? 'tenancy_platform',
+  };
+}
+
+/** The environment a child process of the service needs to use the run's role names. */
+export function testRoleEnv(): Record<string, string> {
+  const r = testRoles();
+  return { DATABASE_APP_ROLE: r.tenant, DATABASE_PLATFORM_ROLE: r.platform };
+}
+
 /** A test configuration; `overrides` are raw environment variables. */
 export function testConfig(overrides: Record<string, string> = {}): AppConfig {
   return loadConfig({
@@ -29,6 +43,7 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfig {
     // `npm run test:pool1` runs suites with one connection per pool: a path that holds two
     // connections of a pool at once deadlocks there
     ...(process.env.TEST_DB_POOL_SIZE ? { DB_POOL_SIZE: process.env.TEST_DB_POOL_SIZE } : {}),
+    ...testRoleEnv(),
     ...overrides,
   });
 }

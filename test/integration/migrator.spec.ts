@@ -1,9 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { randomBytes } from 'node:crypto';
-import { migrate, MigrationError } from '../../src/database/migrator.js';
+import { migrate, MigrationError, withRoleNames } from '../../src/database/migrator.js';
 import { testEndpoints } from '../helpers/env.js';
 
 // The runner is exercised on its own throwaway schema so the real migrations are untouched.
@@ -24,6 +24,7 @@ describe('migration runner', () => {
   afterAll(async () => {
     await client.query(`DROP SCHEMA ${schema} CASCADE`);
     await client.end();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('applies files in order, records checksums, and a second run is a no-op', async () => {
@@ -50,5 +51,16 @@ describe('migration runner', () => {
     expect(rows[0].u).toBeNull();
     const applied = await client.query(`SELECT count(*)::int AS n FROM schema_migrations WHERE version = '0003'`);
     expect(applied.rows[0].n).toBe(0);
+  });
+});
+
+describe('runtime role names in migrations (DATABASE_APP_ROLE / DATABASE_PLATFORM_ROLE)', () => {
+  it('replaces whole identifiers only; the recorded checksum stays the file\'s', async () => {
+    const sql = 'GRANT SELECT ON t TO tenancy_app, tenancy_platform; -- tenancy_app_x, xtenancy_app\nCREATE POLICY p ON t TO tenancy_app;';
+    expect(withRoleNames(sql, { tenant: 'run_app', platform: 'run_platform' })).toBe(
+      'GRANT SELECT ON t TO run_app, run_platform; -- tenancy_app_x, xtenancy_app\nCREATE POLICY p ON t TO run_app;',
+    );
+    const client = new pg.Client({ connectionString: testEndpoints().ownerUrl });
+    await expect(migrate(client, '/nonexistent', () => {}, { tenant: 'Bad"Name', platform: 'x' })).rejects.toThrow(/invalid runtime role name/);
   });
 });

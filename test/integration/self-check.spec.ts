@@ -2,7 +2,7 @@ import pg from 'pg';
 import { randomBytes } from 'node:crypto';
 import { deriveUrl } from '../../src/database/roles.js';
 import { createTestApp } from '../helpers/create-app.js';
-import { testEndpoints } from '../helpers/env.js';
+import { testEndpoints, testRoles } from '../helpers/env.js';
 
 // Setting up a role with BYPASSRLS needs a superuser: the embedded server's (or DATABASE_URL's).
 const adminUrl = () => testEndpoints().superuserUrl ?? testEndpoints().ownerUrl;
@@ -23,7 +23,7 @@ describe('start-up self-check', () => {
 
   beforeAll(() =>
     admin(async (c) => {
-      await c.query(`CREATE ROLE ${role} LOGIN PASSWORD '${password}' IN ROLE tenancy_app`);
+      await c.query(`CREATE ROLE ${role} LOGIN PASSWORD '${password}' IN ROLE ${testRoles().tenant}`);
     }),
   );
   afterAll(() =>
@@ -45,6 +45,8 @@ describe('start-up self-check', () => {
     await admin((c) => c.query(`ALTER ROLE ${role} BYPASSRLS`));
     try {
       await expect(boot()).rejects.toThrow(/Refusing to start: the tenant runtime role .* has BYPASSRLS/);
+      // and says what to run
+      await expect(boot()).rejects.toThrow(new RegExp(`To fix, run: ALTER ROLE "${role}" NOBYPASSRLS;`));
     } finally {
       await admin((c) => c.query(`ALTER ROLE ${role} NOBYPASSRLS`));
     }
@@ -54,6 +56,7 @@ describe('start-up self-check', () => {
     await admin((c) => c.query(`ALTER ROLE ${role} SUPERUSER`));
     try {
       await expect(boot()).rejects.toThrow(/is a superuser/);
+      await expect(boot()).rejects.toThrow(new RegExp(`To fix, run: ALTER ROLE "${role}" NOSUPERUSER;`));
     } finally {
       await admin((c) => c.query(`ALTER ROLE ${role} NOSUPERUSER`));
     }

@@ -6,7 +6,7 @@ import { PurgeService } from '../../src/modules/registry/purge.service.js';
 import { bearer, platformAdminToken, tenantToken } from '../helpers/auth.js';
 import { createTestApp } from '../helpers/create-app.js';
 import { asPlatform, platformCommit, uniqueSubdomain } from '../helpers/db.js';
-import { testEndpoints } from '../helpers/env.js';
+import { testEndpoints, testRoles } from '../helpers/env.js';
 
 /** An unrestricted view of the data (superuser when the embedded server gives one, else the owner). */
 async function inspect<T>(fn: (sql: pg.Client) => Promise<T>): Promise<T> {
@@ -36,6 +36,10 @@ async function footprint(tenantId: string): Promise<Record<string, number>> {
   });
 }
 
+/** The run's runtime roles, and the owner of the schema (whoever DATABASE_URL names, not a fixed name). */
+const R = testRoles();
+const ownerRole = decodeURIComponent(new URL(testEndpoints().ownerUrl).username);
+
 describe('tenant purge (npm run tenants:purge / the in-service schedule)', () => {
   let app: NestFastifyApplication;
   const probe = `purge_probe_${randomBytes(3).toString('hex')}`;
@@ -48,16 +52,16 @@ describe('tenant purge (npm run tenants:purge / the in-service schedule)', () =>
     await inspect((sql) => sql.query(`
       CREATE TABLE ${probe} (tenant_id uuid NOT NULL, id uuid NOT NULL DEFAULT gen_random_uuid(), note text,
                              PRIMARY KEY (tenant_id, id));
-      ALTER TABLE ${probe} OWNER TO tenancy_owner;
+      ALTER TABLE ${probe} OWNER TO ${ownerRole};
       ALTER TABLE ${probe} ENABLE ROW LEVEL SECURITY; ALTER TABLE ${probe} FORCE ROW LEVEL SECURITY;
-      CREATE POLICY ${probe}_tenant_isolation ON ${probe} AS RESTRICTIVE FOR ALL TO tenancy_app
+      CREATE POLICY ${probe}_tenant_isolation ON ${probe} AS RESTRICTIVE FOR ALL TO ${R.tenant}
         USING (tenant_id = (SELECT app.current_tenant_id())) WITH CHECK (tenant_id = (SELECT app.current_tenant_id()));
-      CREATE POLICY ${probe}_tenant_access ON ${probe} FOR ALL TO tenancy_app
+      CREATE POLICY ${probe}_tenant_access ON ${probe} FOR ALL TO ${R.tenant}
         USING (tenant_id = (SELECT app.current_tenant_id())) WITH CHECK (tenant_id = (SELECT app.current_tenant_id()));
-      CREATE POLICY ${probe}_platform_access ON ${probe} FOR ALL TO tenancy_platform
+      CREATE POLICY ${probe}_platform_access ON ${probe} FOR ALL TO ${R.platform}
         USING ((SELECT app.is_platform())) WITH CHECK ((SELECT app.is_platform()));
       REVOKE ALL ON ${probe} FROM PUBLIC;
-      GRANT SELECT, INSERT, UPDATE, DELETE ON ${probe} TO tenancy_app, tenancy_platform;`));
+      GRANT SELECT, INSERT, UPDATE, DELETE ON ${probe} TO ${R.tenant}, ${R.platform};`));
   });
   afterAll(() => app.close());
 

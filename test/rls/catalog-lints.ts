@@ -1,12 +1,14 @@
 import type { Sql } from '../helpers/db.js';
+import { testRoles } from '../helpers/env.js';
 
 /**
  * Catalog lints of docs/isolation.md 1–6 and 28. Each returns the list of violations (empty = pass), so a
  * table added later that forgets RLS, FORCE, WITH CHECK or tenant_id in a key fails CI.
  */
 
-export const RUNTIME_ROLES = ['tenancy_app', 'tenancy_platform'];
-export const TENANT_ROLE = 'tenancy_app';
+// the run's own runtime roles (test/helpers/test-bed.ts), tenancy_app / tenancy_platform by default
+export const RUNTIME_ROLES = [testRoles().tenant, testRoles().platform];
+export const TENANT_ROLE = testRoles().tenant;
 
 /** Tables in the app schemas that may have no RLS at all, and why. */
 export const NO_RLS_ALLOW_LIST: Record<string, string> = {

@@ -1,6 +1,9 @@
 import pg from 'pg';
 import { catalog } from '../helpers/db.js';
-import { testEndpoints } from '../helpers/env.js';
+import { testEndpoints, testRoles } from '../helpers/env.js';
+import { withRoleNames } from '../../src/database/migrator.js';
+
+const R = testRoles();
 import {
   ALL_LINTS,
   lintPolicyExpressions,
@@ -36,7 +39,7 @@ describe('catalog lints catch a table that forgets something', () => {
     await sql.connect();
     try {
       await sql.query('BEGIN');
-      await sql.query(ddl);
+      await sql.query(withRoleNames(ddl, R)); // fixtures name the default roles
       await fn(sql);
     } finally {
       await sql.query('ROLLBACK');
@@ -53,7 +56,7 @@ describe('catalog lints catch a table that forgets something', () => {
         expect(rls).toEqual(expect.arrayContaining([
           'lint_probe: RLS not enabled',
           'lint_probe: RLS not forced',
-          'lint_probe: tenancy_app may SELECT but no policy covers it',
+          `lint_probe: ${R.tenant} may SELECT but no policy covers it`,
         ]));
         const keys = await lintTenantKeys(sql);
         expect(keys.some((v) => v.includes('lint_probe_pkey'))).toBe(true);
@@ -110,9 +113,9 @@ describe('catalog lints catch a table that forgets something', () => {
       async (sql) => {
         const found = await lintRuntimeRolesCreateNothing(sql);
         expect(found).toEqual(expect.arrayContaining([
-          expect.stringMatching(/^tenancy_app holds TEMPORARY on the database: REVOKE TEMPORARY ON DATABASE/),
-          expect.stringMatching(/^tenancy_platform holds TEMPORARY on the database/),
-          expect.stringMatching(/^tenancy_platform holds CREATE on schema app: REVOKE CREATE ON SCHEMA app/),
+          expect.stringMatching(new RegExp(`^${R.tenant} holds TEMPORARY on the database: REVOKE TEMPORARY ON DATABASE`)),
+          expect.stringMatching(new RegExp(`^${R.platform} holds TEMPORARY on the database`)),
+          expect.stringMatching(new RegExp(`^${R.platform} holds CREATE on schema app: REVOKE CREATE ON SCHEMA app`)),
         ]));
         expect(await lintSearchPathTempLast(sql)).toEqual([
           'app.lint_path() pins search_path=pg_catalog, public without pg_temp last',

@@ -1,3 +1,4 @@
+import { testRoles } from '../helpers/env.js';
 import { asTenant, catalog, tenantClient } from '../helpers/db.js';
 import { createTenant } from '../helpers/factories.js';
 import { tenantTables } from './catalog-lints.js';
@@ -26,7 +27,7 @@ describe('fail closed without a tenant', () => {
       it('UPDATE and DELETE touch nothing', async () => {
         for (const table of tables) {
           const privileges = await catalog(async (sql) => (await sql.query(
-            `SELECT has_table_privilege('tenancy_app', $1, 'UPDATE') AS u, has_table_privilege('tenancy_app', $1, 'DELETE') AS d`,
+            `SELECT has_table_privilege('${testRoles().tenant}', $1, 'UPDATE') AS u, has_table_privilege('${testRoles().tenant}', $1, 'DELETE') AS d`,
             [table],
           )).rows[0]);
           await asTenant(setting, async (sql) => {

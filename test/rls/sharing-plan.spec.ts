@@ -6,12 +6,20 @@ interface PlanNode {
   'Node Type': string;
   'Relation Name'?: string;
   'Index Name'?: string;
+  'One-Time Filter'?: string;
   Plans?: PlanNode[];
 }
-const walk = (n: PlanNode): PlanNode[] => [n, ...(n.Plans ?? []).flatMap(walk)];
+/**
+ * The plan's nodes, without the subtrees under a `One-Time Filter: false`: in a custom plan the
+ * branches the scope excludes fold to a constant-false gate, and the executor never starts what
+ * is under it. Postgres 18 plans such a branch as a bare Result; Postgres 15 still hangs the
+ * cheapest path under the gate, a Seq Scan that EXPLAIN ANALYZE shows as "never executed".
+ */
+const walk = (n: PlanNode): PlanNode[] =>
+  n['One-Time Filter'] === 'false' ? [n] : [n, ...(n.Plans ?? []).flatMap(walk)];
 /** Scans of resources that produce the page (not under the totals' Aggregate nodes). */
 const pageScans = (n: PlanNode): PlanNode[] =>
-  n['Node Type'] === 'Aggregate'
+  n['Node Type'] === 'Aggregate' || n['One-Time Filter'] === 'false'
     ? []
     : [...(n['Relation Name'] === 'resources' ? [n] : []), ...(n.Plans ?? []).flatMap(pageScans)];
 
@@ -77,7 +85,9 @@ describe('the sharing listing plans on indexes, never a Seq Scan on resources', 
   });
 
   let body: string;
+  let versionNum = 0;
   async function plans(args: string): Promise<Record<string, PlanNode[]>> {
+    versionNum ||= await asOwner(async (sql) => Number((await sql.query('SHOW server_version_num')).rows[0].server_version_num));
     body ??= await asOwner(async (sql) => (await sql.query(
       `SELECT prosrc FROM pg_proc WHERE oid = 'app.list_visible_resources(text, text, int, int)'::regprocedure`)).rows[0].prosrc);
     return asTenant(reader, async (sql) => {
@@ -105,7 +115,12 @@ describe('the sharing listing plans on indexes, never a Seq Scan on resources', 
           const used = new Set(nodes.map((n) => n['Index Name']).filter(Boolean));
           // the own rows of the page come from an index-only scan in index order that stops at
           // the page (0022), not from a scan of all the tenant's rows and a sort
-          if (mode === 'force_generic_plan' || scope !== 'shared') {
+          // Before Postgres 18 a SQL function's body is planned at each call without the
+          // parameters' values (functions.c binds none), so the generic plan is the one the
+          // listing runs there; a custom plan of the body is never used and may sort a bitmap
+          // scan instead (measured on 15: README notes of issue 12). On 18 the cached function
+          // plan starts with custom plans, so both must walk the index.
+          if ((mode === 'force_generic_plan' || scope !== 'shared') && (mode === 'force_generic_plan' || versionNum >= 180000)) {
             const page = pageScans(nodes[0]).map((n) => `${n['Node Type']} ${n['Index Name'] ?? ''}`.trim());
             expect({ args, mode, page }).toEqual({ args, mode, page: expect.arrayContaining(['Index Only Scan resources_tenant_created_cov_idx']) });
           }

@@ -1,26 +1,30 @@
 // Jest runs global setup outside its module mapping, so this file imports the compiled sources
-// (npm test compiles first). It starts one throwaway Postgres for the whole run (or uses
-// DATABASE_URL), creates the roles and migrates once; workers read TEST_* variables.
-import { chmodSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { loadConfig } from '../../dist/src/config/app-config.js';
-import { prepareDatabase } from '../../dist/src/database/prepare-database.js';
+// (npm test compiles first). The run owns what it touches (test/helpers/test-bed.ts): one
+// throwaway embedded Postgres, or with DATABASE_URL its own database on that server; either way
+// its own runtime roles named for the run. Workers read TEST_* variables.
+import { createTestBed } from '../../dist/test/helpers/test-bed.js';
 
 export default async function globalSetup() {
-  const dataDir = mkdtempSync(join(tmpdir(), 'tenancy-test-'));
-  chmodSync(dataDir, 0o755); // the embedded server runs as the postgres user when we are root
-  const config = loadConfig({ ...process.env, NODE_ENV: 'test', DATA_DIR: dataDir });
   const started = Date.now();
-  const db = await prepareDatabase(config, { persistent: false });
-  process.env.TEST_DATA_DIR = dataDir;
+  const bed = await createTestBed({ databaseUrl: process.env.DATABASE_URL || undefined });
+  const { db } = bed;
+  process.env.TEST_DATA_DIR = bed.dataDir;
   process.env.TEST_OWNER_URL = db.ownerUrl;
   process.env.TEST_TENANT_URL = db.tenantUrl;
   process.env.TEST_PLATFORM_URL = db.platformUrl;
+  process.env.TEST_TENANT_ROLE = bed.roles.tenant;
+  process.env.TEST_PLATFORM_ROLE = bed.roles.platform;
   if (db.superuserUrl) process.env.TEST_SUPERUSER_URL = db.superuserUrl;
-  globalThis.__TENANCY_DB__ = db;
+  else if (process.env.TEST_ADMIN_URL && bed.database) {
+    // a superuser of DATABASE_URL's server (test/pg15/run.sh gives one), for test setup only,
+    // pointed at the run's database like the embedded server's superuser URL
+    const admin = new URL(process.env.TEST_ADMIN_URL);
+    admin.pathname = `/${bed.database}`;
+    process.env.TEST_SUPERUSER_URL = admin.toString();
+  }
+  globalThis.__TENANCY_BED__ = bed;
   console.log(
-    `\n[test] Postgres ${db.embedded ? `embedded on port ${db.embedded.port}` : 'from DATABASE_URL'} ` +
-      `ready and migrated in ${Date.now() - started} ms`,
+    `\n[test] Postgres ${db.embedded ? `embedded on port ${db.embedded.port}` : `from DATABASE_URL, database ${bed.database}`} ` +
+      `ready and migrated in ${Date.now() - started} ms (runtime roles ${bed.roles.tenant}, ${bed.roles.platform})`,
   );
 }

@@ -1,6 +1,5 @@
-import { rmSync } from 'node:fs';
-
+// Drops what the run created: the embedded server and its folder, or the run's database and
+// roles on DATABASE_URL's server (test/helpers/test-bed.ts).
 export default async function globalTeardown() {
-  await globalThis.__TENANCY_DB__?.embedded?.stop();
-  if (process.env.TEST_DATA_DIR) rmSync(process.env.TEST_DATA_DIR, { recursive: true, force: true });
+  await globalThis.__TENANCY_BED__?.dispose();
 }
