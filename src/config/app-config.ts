@@ -58,6 +58,10 @@ export class EnvDto {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(500)
   DB_POOL_SIZE?: number;
 
+  /** application_name prefix of the runtime pools' connections (`<prefix>-tenant`, `<prefix>-platform`) */
+  @IsOptional() @Transform(emptyToUndefined) @IsString() @Matches(/^[A-Za-z0-9._-]{1,40}$/)
+  DB_APPLICATION_NAME?: string;
+
   /** --- database capacity: bulkhead, waits and timeouts (issue: noisy neighbours) --- */
   /** longest wait for a pooled connection before 503 service_unavailable */
   @IsOptional() @Transform(toInt) @IsInt() @Min(50) @Max(60_000)
@@ -259,6 +263,8 @@ export class AppConfig {
   readonly runtimeRoles: { tenant: string; platform: string };
   readonly dataDir: string;
   readonly dbPoolSize: number;
+  /** application_name prefix of the runtime pools (pg_stat_activity tells instances apart by it) */
+  readonly dbApplicationName: string;
   /** the platform pool: half the tenant pool, at least one connection */
   readonly dbPlatformPoolSize: number;
   /** capacity isolation on the runtime pools */
@@ -325,6 +331,7 @@ export class AppConfig {
     this.dataDir = env.DATA_DIR ?? '.data';
     this.dbPoolSize = env.DB_POOL_SIZE ?? 10;
     this.dbPlatformPoolSize = Math.max(1, Math.ceil(this.dbPoolSize / 2));
+    this.dbApplicationName = env.DB_APPLICATION_NAME ?? 'tenancy';
     this.db = {
       acquireTimeoutMs: env.DB_ACQUIRE_TIMEOUT_MS ?? 2_000,
       maxPerTenant: Math.max(1, Math.floor(this.dbPoolSize * (env.DB_TENANT_POOL_SHARE ?? 0.5))),

@@ -28,7 +28,7 @@ function runtimeOptions(name: string, url: string, poolSize: number, config: App
       // parameterised queries as named prepared statements (prepared-statements.ts);
       // DB_PREPARED_STATEMENTS=false for poolers that cannot keep them
       ...(config.dbPreparedStatements ? { Client: PreparingClient } : {}),
-      application_name: `tenancy-${name}`,
+      application_name: `${config.dbApplicationName}-${name}`,
       idleTimeoutMillis: 30_000,
       // bounded wait for a connection: past it the request is answered 503 (db-session.ts)
       connectionTimeoutMillis: config.db.acquireTimeoutMs,

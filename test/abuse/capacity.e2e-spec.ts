@@ -47,12 +47,17 @@ const json = (tenant: string, body: unknown): RequestInit => ({
   body: JSON.stringify(body),
 });
 
-/** Backends of the tenant runtime role running pg_sleep (visible to the same role). */
+/**
+ * Backends of this spec's apps (their own application_name; other suites sleep in parallel)
+ * running pg_sleep, as the tenant runtime role sees them.
+ */
+const APP_NAME = `abuse-${process.pid}`;
 async function sleepingBackends(): Promise<number> {
   return catalog(async (sql) => {
     const { rows } = await sql.query(
       `SELECT count(*)::int AS n FROM pg_stat_activity
-        WHERE usename = current_user AND state = 'active' AND query ILIKE '%pg_sleep%' AND pid <> pg_backend_pid()`,
+        WHERE application_name = $1 AND state = 'active' AND query ILIKE '%pg_sleep%'`,
+      [`${APP_NAME}-tenant`],
     );
     return rows[0].n as number;
   });
@@ -203,6 +208,7 @@ describe('abuse: one tenant cannot starve the others (item 5)', () => {
   beforeAll(async () => {
     app = await createTestApp({
       env: {
+        DB_APPLICATION_NAME: APP_NAME,
         DB_POOL_SIZE: '4', // a tenant may hold 2
         DB_TENANT_WAIT_MS: '200',
         DB_STATEMENT_TIMEOUT_MS: '60000',
@@ -276,6 +282,7 @@ describe('abuse: timeouts and a bounded wait for connections (item 5)', () => {
   beforeAll(async () => {
     app = await createTestApp({
       env: {
+        DB_APPLICATION_NAME: APP_NAME,
         DB_POOL_SIZE: '2',
         DB_TENANT_POOL_SHARE: '0.5', // one each
         DB_ACQUIRE_TIMEOUT_MS: '300',
