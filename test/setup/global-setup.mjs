@@ -16,7 +16,7 @@ export default async function globalSetup() {
   process.env.TEST_PLATFORM_ROLE = bed.roles.platform;
   if (db.superuserUrl) process.env.TEST_SUPERUSER_URL = db.superuserUrl;
   else if (process.env.TEST_ADMIN_URL && bed.database) {
-    // a superuser of DATABASE_URL's server (test/pg15/run.sh gives one), for test setup only,
+    // a superuser of DATABASE_URL's server (test/pg-server/run.sh gives one), for test setup only,
     // pointed at the run's database like the embedded server's superuser URL
     const admin = new URL(process.env.TEST_ADMIN_URL);
     admin.pathname = `/${bed.database}`;
