@@ -99,13 +99,27 @@ class Bouncer {
     }
   }
 
-  stop() {
+  /** Stops PgBouncer, waits for it to be gone, and removes its folder (nothing is left behind). */
+  async stop() {
     const pidFile = join(this.dir, 'pgbouncer.pid');
     if (existsSync(pidFile)) {
       const pid = Number(readFileSync(pidFile, 'utf8').trim());
-      if (pid > 0) process.kill(pid, 'SIGINT'); // SIGINT: safe shutdown
+      if (pid > 0) {
+        process.kill(pid, 'SIGINT'); // SIGINT: safe shutdown
+        const alive = () => {
+          try {
+            process.kill(pid, 0);
+            return true;
+          } catch {
+            return false;
+          }
+        };
+        for (const started = Date.now(); alive() && Date.now() - started < 10_000; ) {
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      }
     }
-    setTimeout(() => rmSync(this.dir, { recursive: true, force: true }), 500).unref();
+    rmSync(this.dir, { recursive: true, force: true });
   }
 }
 
@@ -165,7 +179,7 @@ describe('the service through PgBouncer (transaction pooling)', () => {
   });
   afterAll(async () => {
     await app?.close();
-    bouncer.stop();
+    await bouncer.stop();
   });
 
   it(`serves ${REQUESTS} interleaved requests from ${TENANTS} tenants with zero wrong rows`, async () => {
