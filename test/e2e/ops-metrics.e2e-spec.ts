@@ -1,6 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
-import { MetricsService } from '../../src/observability/metrics.service.js';
+import { bearer, createUser, platformAdminToken } from '../helpers/auth.js';
+import { uniqueSubdomain } from '../helpers/db.js';
 import { createTestApp } from '../helpers/create-app.js';
 import { createTenant } from '../helpers/factories.js';
 import { ProbeModule } from '../helpers/probe.module.js';
@@ -40,9 +41,20 @@ describe('GET /metrics', () => {
     expect((await http.get('/probe/whoami').set('X-Tenant-ID', pro.id)).status).toBe(200);
     expect((await http.get('/v1/tenant').set('X-Tenant-ID', free.id)).status).toBe(401);
     expect((await http.get(`/no/such/${free.id}`)).status).toBe(404);
-    app.get(MetricsService).login('tenant', 'success');
-    app.get(MetricsService).login('tenant', 'failure');
-    app.get(MetricsService).provisioned('success');
+    // logins and a provisioning through the API: the counters move with the real thing
+    const user = await createUser(free.id);
+    const login = (password: string) =>
+      http.post('/v1/auth/login').set('X-Tenant-ID', free.subdomain).send({ email: user.email, password });
+    expect((await login(user.password)).status).toBe(200);
+    expect((await login('wrong-password-123')).status).toBe(401);
+    const admin = bearer(await platformAdminToken(app));
+    const provisioned = await http
+      .post('/v1/admin/tenants')
+      .set(admin)
+      .send({ companyName: 'Metrics Co', subdomain: uniqueSubdomain('metrics'), admin: { email: 'ops@metrics.test' } });
+    expect(provisioned.status).toBe(201);
+    const refused = await http.post('/v1/admin/tenants').set(admin).send({ companyName: 'Dup', subdomain: free.subdomain, admin: { email: 'x@dup.test' } });
+    expect(refused.status).toBe(409);
 
     const res = await http.get('/metrics');
     expect(res.status).toBe(200);
@@ -67,6 +79,7 @@ describe('GET /metrics', () => {
     expect(sample(text, 'login_total', { scope: 'tenant', result: 'success' })).toBe(1);
     expect(sample(text, 'login_total', { scope: 'tenant', result: 'failure' })).toBe(1);
     expect(sample(text, 'provisioning_total', { result: 'success' })).toBe(1);
+    expect(sample(text, 'provisioning_total', { result: 'failure' })).toBe(1);
     expect(sample(text, 'process_cpu_user_seconds_total')).toBeDefined();
     // no per-tenant series, no raw paths
     for (const t of [free, pro]) {

@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { requestContext } from '../../common/request-context.js';
+import { RateLimitedError } from '../../common/errors.js';
 import { AppConfig } from '../../config/app-config.js';
+import { MetricsService } from '../../observability/metrics.service.js';
 import { DatabaseSessions } from '../../database/database-sessions.js';
 import { isUuid } from '../tenant/subdomain.js';
 import { TenantNotFoundError } from '../tenant/tenant.errors.js';
@@ -38,12 +40,26 @@ export class AuthService {
     private readonly audit: AuditService,
     private readonly throttle: LoginThrottle,
     private readonly gate: LoginGate,
+    private readonly metrics: MetricsService,
     private readonly config: AppConfig,
   ) {}
 
   /** Tenant login; the tenant is the one the request resolved to (Host or X-Tenant-ID). */
   login(email: string, password: string): Promise<TokenResponse> {
-    return this.gate.run(`tenant:${requestContext.get()!.tenantId}`, () => this.checkLogin(email, password));
+    return this.counted('tenant', this.gate.run(`tenant:${requestContext.get()!.tenantId}`, () => this.checkLogin(email, password)));
+  }
+
+  /** Counts a login's outcome in login_total (success, failure, rate_limited). */
+  private async counted(scope: 'tenant' | 'platform', attempt: Promise<TokenResponse>): Promise<TokenResponse> {
+    try {
+      const tokens = await attempt;
+      this.metrics.login(scope, 'success');
+      return tokens;
+    } catch (err) {
+      if (err instanceof InvalidCredentialsError) this.metrics.login(scope, 'failure');
+      else if (err instanceof RateLimitedError) this.metrics.login(scope, 'rate_limited');
+      throw err;
+    }
   }
 
   private async checkLogin(email: string, password: string): Promise<TokenResponse> {
@@ -181,7 +197,7 @@ export class AuthService {
 
   /** Platform admin login. */
   platformLogin(email: string, password: string): Promise<TokenResponse> {
-    return this.gate.run('platform', () => this.checkPlatformLogin(email, password));
+    return this.counted('platform', this.gate.run('platform', () => this.checkPlatformLogin(email, password)));
   }
 
   private async checkPlatformLogin(email: string, password: string): Promise<TokenResponse> {

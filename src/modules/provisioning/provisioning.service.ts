@@ -13,6 +13,7 @@ import type { CreateTenantDto } from './dto/create-tenant.dto.js';
 import { IdempotencyRepository } from './idempotency.repository.js';
 import { IdempotencyKeyReusedError, InvalidIdempotencyKeyError } from './provisioning.errors.js';
 import { ProvisioningRepository } from './provisioning.repository.js';
+import { MetricsService } from '../../observability/metrics.service.js';
 
 /** Settings every tenant starts with; `POST …/provision` puts back any that went missing. */
 export const DEFAULT_TENANT_SETTINGS: Readonly<Record<string, unknown>> = {
@@ -59,10 +60,22 @@ export class ProvisioningService {
     private readonly cipher: CredentialCipher,
     private readonly audit: PlatformAuditRepository,
     private readonly events: TenantEvents,
+    private readonly metrics: MetricsService,
   ) {}
 
   /** `replayed` answers come from the stored first result of the same Idempotency-Key. */
   async create(body: CreateTenantDto, idempotencyKey?: string): Promise<{ status: number; body: ProvisionedTenant; replayed: boolean }> {
+    try {
+      const result = await this.createOnce(body, idempotencyKey);
+      if (!result.replayed) this.metrics.provisioned('success'); // provisioning_total
+      return result;
+    } catch (err) {
+      this.metrics.provisioned('failure');
+      throw err;
+    }
+  }
+
+  private async createOnce(body: CreateTenantDto, idempotencyKey?: string): Promise<{ status: number; body: ProvisionedTenant; replayed: boolean }> {
     // the password policy of /v1/users (length is the DTO's): not the email address
     if (body.admin.password !== undefined && body.admin.password.trim().toLowerCase() === body.admin.email.trim().toLowerCase()) {
       throw new ValidationFailedError([{ field: 'admin.password', message: 'password must not be the email address' }]);
