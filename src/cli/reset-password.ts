@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { requestContext } from '../common/request-context.js';
 import { DatabaseSessions } from '../database/database-sessions.js';
 import { AuditService } from '../modules/auth/audit.service.js';
 import { checkPasswordPolicy, PasswordService } from '../modules/auth/password.service.js';
+import { PlatformAdminsRepository } from '../modules/auth/platform-admins.repository.js';
+import { RefreshTokensRepository } from '../modules/auth/refresh-tokens.repository.js';
+import { UsersRepository } from '../modules/auth/users.repository.js';
 import { TenantRepository } from '../modules/tenant/tenant.repository.js';
 import { withCliContext } from './cli-context.js';
 
@@ -65,24 +67,20 @@ void withCliContext(async (ctx) => {
   const hash = await ctx.get(PasswordService).hash(password);
   let revoked: number;
   if (args.platform) {
+    const admins = ctx.get(PlatformAdminsRepository);
+    const audit = ctx.get(AuditService);
     const done = await sessions.runAsPlatform('cli:users:reset-password', async () => {
-      const em = await requestContext.platformManager();
-      // TypeORM answers UPDATE … RETURNING with [rows, count]
-      const [[admin]] = await em.query(
-        'UPDATE platform_admins SET password_hash = $2, updated_at = now() WHERE email = $1 RETURNING id',
-        [email, hash],
-      );
-      if (!admin) return undefined;
-      const [, count] = await em.query(
-        'UPDATE platform_refresh_tokens SET revoked_at = now() WHERE admin_id = $1 AND revoked_at IS NULL',
-        [admin.id],
-      );
-      await em.query(
-        `INSERT INTO platform_audit_logs (actor_id, action, target_type, target_id, request_id, ip, detail)
-         VALUES (NULL, 'platform_admin.password_reset', 'platform_admin', $1, 'cli', NULL, $2)`,
-        [admin.id, JSON.stringify({ email, via: 'cli', revokedRefreshTokens: count ?? 0 })],
-      );
-      return count ?? 0;
+      const adminId = await admins.setPassword(email, hash);
+      if (!adminId) return undefined;
+      const count = await admins.revokeAllRefreshTokens(adminId);
+      await audit.recordPlatform({
+        action: 'platform_admin.password_reset',
+        targetType: 'platform_admin',
+        targetId: adminId,
+        actorId: null,
+        detail: { email, via: 'cli', revokedRefreshTokens: count },
+      });
+      return count;
     });
     if (done === undefined) {
       console.error(`no platform admin with email ${email}`);
@@ -97,25 +95,20 @@ void withCliContext(async (ctx) => {
       return 1;
     }
     const audit = ctx.get(AuditService);
+    const users = ctx.get(UsersRepository);
+    const refreshTokens = ctx.get(RefreshTokensRepository);
     const done = await sessions.runAsTenant(tenant.id, async () => {
-      const em = await requestContext.tenantManager();
-      const [[user]] = await em.query(
-        'UPDATE users SET password_hash = $2, updated_at = now() WHERE email = $1 RETURNING id',
-        [email, hash],
-      );
-      if (!user) return undefined;
-      const [, count] = await em.query(
-        'UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL',
-        [user.id],
-      );
+      const userId = await users.setPassword(email, hash);
+      if (!userId) return undefined;
+      const count = await refreshTokens.revokeAllOfUser(userId);
       await audit.record({
         action: 'user.password_reset',
         targetType: 'user',
-        targetId: user.id,
+        targetId: userId,
         actorId: null,
-        detail: { email, via: 'cli', revokedRefreshTokens: count ?? 0 },
+        detail: { email, via: 'cli', revokedRefreshTokens: count },
       });
-      return count ?? 0;
+      return count;
     });
     if (done === undefined) {
       console.error(`no user ${email} in tenant ${tenant.subdomain}`);

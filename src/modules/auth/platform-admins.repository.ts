@@ -63,6 +63,27 @@ export class PlatformAdminsRepository {
     await em.query('UPDATE platform_refresh_tokens SET used_at = now() WHERE id = $1', [id]);
   }
 
+  /** Sets the password hash of the admin with `email`; returns the admin's id, if there is one. */
+  async setPassword(email: string, passwordHash: string): Promise<string | undefined> {
+    const em = await requestContext.platformManager();
+    // TypeORM answers UPDATE … RETURNING with [rows, count]
+    const [[admin]] = await em.query(
+      'UPDATE platform_admins SET password_hash = $2, updated_at = now() WHERE email = $1 RETURNING id',
+      [email, passwordHash],
+    );
+    return admin?.id;
+  }
+
+  /** Revokes every live refresh token of the admin; returns how many there were. */
+  async revokeAllRefreshTokens(adminId: string): Promise<number> {
+    const em = await requestContext.platformManager();
+    const [, count] = await em.query(
+      'UPDATE platform_refresh_tokens SET revoked_at = now() WHERE admin_id = $1 AND revoked_at IS NULL',
+      [adminId],
+    );
+    return count ?? 0;
+  }
+
   async revokeRefreshFamily(familyId: string): Promise<void> {
     const em = await requestContext.platformManager();
     await em.query(

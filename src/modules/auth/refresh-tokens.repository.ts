@@ -38,6 +38,16 @@ export class RefreshTokensRepository {
     await em.query('UPDATE refresh_tokens SET used_at = now() WHERE id = $1', [id]);
   }
 
+  /** Revokes every live token of the user (all their sessions); returns how many there were. */
+  async revokeAllOfUser(userId: string): Promise<number> {
+    const em = await requestContext.tenantManager();
+    const [, count] = await em.query(
+      'UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL',
+      [userId],
+    );
+    return count ?? 0;
+  }
+
   /** Revokes every token of the family; returns how many were still live. */
   async revokeFamily(familyId: string): Promise<number> {
     const em = await requestContext.tenantManager();

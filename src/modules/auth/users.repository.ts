@@ -46,6 +46,17 @@ export class UsersRepository {
     return { rows, total };
   }
 
+  /** Sets the password hash of the user with `email`; returns the user's id, if there is one. */
+  async setPassword(email: string, passwordHash: string): Promise<string | undefined> {
+    const em = await requestContext.tenantManager();
+    // TypeORM answers UPDATE … RETURNING with [rows, count]
+    const [[user]] = await em.query(
+      'UPDATE users SET password_hash = $2, updated_at = now() WHERE email = $1 RETURNING id',
+      [email, passwordHash],
+    );
+    return user?.id;
+  }
+
   async update(id: string, patch: { role?: string; status?: string }): Promise<UserRow | undefined> {
     const em = await requestContext.tenantManager();
     const rows = await em.query(
