@@ -24,6 +24,15 @@ export class AuditService {
   }
 
   /**
+   * Appends an entry to a given tenant's trail from platform scope (provisioning), so its admins
+   * see how it came to be; commits or rolls back with the platform transaction.
+   */
+  async recordForTenant(tenantId: string, entry: AuditEntry): Promise<void> {
+    const em = await requestContext.platformManager();
+    await em.query(FOR_TENANT_INSERT, [tenantId, ...auditValues(entry, entry.actorId ?? null)]);
+  }
+
+  /**
    * Appends an entry that survives the request's rollback (failed logins): written on the
    * request's own connection, after its ROLLBACK, never on a second connection.
    */
@@ -52,6 +61,8 @@ export class AuditService {
 
 const TENANT_INSERT = `INSERT INTO audit_logs (tenant_id, actor_id, action, target_type, target_id, request_id, ip, detail)
   VALUES (app.current_tenant_id(), $1, $2, $3, $4, $5, $6, $7)`;
+const FOR_TENANT_INSERT = `INSERT INTO audit_logs (tenant_id, actor_id, action, target_type, target_id, request_id, ip, detail)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`;
 const PLATFORM_INSERT = `INSERT INTO platform_audit_logs (actor_id, action, target_type, target_id, request_id, ip, detail)
   VALUES ($1, $2, $3, $4, $5, $6, $7)`;
 

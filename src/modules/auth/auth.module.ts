@@ -39,6 +39,6 @@ import { UsersService } from './users.service.js';
     // runs inside the request's transaction.
     { provide: APP_INTERCEPTOR, useClass: PrincipalCheckInterceptor },
   ],
-  exports: [AuditService, PasswordService, TokenService, UsersRepository],
+  exports: [AuditService, PasswordService, TokenService, UsersRepository, UsersService],
 })
 export class AuthModule {}

@@ -38,6 +38,26 @@ export class UsersRepository {
     return rows[0];
   }
 
+  /** The first admin of a tenant, read in platform scope (provisioning). */
+  async findFirstAdmin(tenantId: string): Promise<{ id: string; email: string } | undefined> {
+    const em = await requestContext.platformManager();
+    const rows = await em.query(
+      `SELECT id, email FROM users WHERE tenant_id = $1 AND role = 'admin' ORDER BY created_at LIMIT 1`,
+      [tenantId],
+    );
+    return rows[0];
+  }
+
+  /** A tenant's first admin, inserted in platform scope while the tenant is provisioned. */
+  async insertFirstAdmin(tenantId: string, email: string, passwordHash: string): Promise<{ id: string; email: string }> {
+    const em = await requestContext.platformManager();
+    const rows = await em.query(
+      `INSERT INTO users (tenant_id, email, password_hash, role) VALUES ($1, $2, $3, 'admin') RETURNING id, email`,
+      [tenantId, email.toLowerCase(), passwordHash],
+    );
+    return rows[0];
+  }
+
   /** One page of the tenant's users, oldest first; RLS limits the rows to the current tenant. */
   async page(limit: number, offset: number): Promise<{ rows: UserRow[]; total: number }> {
     const em = await requestContext.tenantManager();

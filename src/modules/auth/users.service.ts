@@ -24,6 +24,16 @@ export class UsersService {
     private readonly audit: AuditService,
   ) {}
 
+  /** The first admin of a tenant being provisioned (platform scope), if it has one yet. */
+  findFirstAdmin(tenantId: string): Promise<{ id: string; email: string } | undefined> {
+    return this.users.findFirstAdmin(tenantId);
+  }
+
+  /** Creates the first admin of a tenant being provisioned (platform scope), from a password hash. */
+  createFirstAdmin(tenantId: string, email: string, passwordHash: string): Promise<{ id: string; email: string }> {
+    return this.users.insertFirstAdmin(tenantId, email, passwordHash);
+  }
+
   async list(query: { page?: number; limit?: number }): Promise<Page<UserDto>> {
     const page = query.page ?? 1;
     const limit = query.limit ?? 20;

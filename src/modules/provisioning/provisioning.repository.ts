@@ -35,24 +35,6 @@ export class ProvisioningRepository {
     return rows.length > 0;
   }
 
-  async findAdmin(tenantId: string): Promise<{ id: string; email: string } | undefined> {
-    const em = await requestContext.platformManager();
-    const rows = await em.query(
-      `SELECT id, email FROM users WHERE tenant_id = $1 AND role = 'admin' ORDER BY created_at LIMIT 1`,
-      [tenantId],
-    );
-    return rows[0];
-  }
-
-  async insertAdmin(tenantId: string, email: string, passwordHash: string): Promise<{ id: string; email: string }> {
-    const em = await requestContext.platformManager();
-    const rows = await em.query(
-      `INSERT INTO users (tenant_id, email, password_hash, role) VALUES ($1, $2, $3, 'admin') RETURNING id, email`,
-      [tenantId, email.toLowerCase(), passwordHash],
-    );
-    return rows[0];
-  }
-
   /** provisioning → active; true when it changed. */
   async activate(tenantId: string): Promise<TenantView | null> {
     const em = await requestContext.platformManager();
@@ -62,16 +44,5 @@ export class ProvisioningRepository {
       [tenantId],
     ));
     return rows[0] ? tenantFromRow(rows[0]) : null;
-  }
-
-  /** An entry in the tenant's own audit trail, so its admins see how it came to be. */
-  async tenantAudit(tenantId: string, action: string, detail: Record<string, unknown>): Promise<void> {
-    const state = requestContext.get();
-    const em = await requestContext.platformManager();
-    await em.query(
-      `INSERT INTO audit_logs (tenant_id, actor_id, action, target_type, target_id, request_id, ip, detail)
-       VALUES ($1, NULL, $2, 'tenant', $6, $3, $4, $5)`,
-      [tenantId, action, state?.requestId ?? null, state?.ip ?? null, JSON.stringify(detail), tenantId],
-    );
   }
 }

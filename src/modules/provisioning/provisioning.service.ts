@@ -2,7 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
 import { ValidationFailedError } from '../../common/errors.js';
 import { requestContext } from '../../common/request-context.js';
+import { AuditService } from '../auth/audit.service.js';
 import { PasswordService } from '../auth/password.service.js';
+import { UsersService } from '../auth/users.service.js';
 import { CredentialCipher } from '../registry/credential-cipher.js';
 import { PlatformAuditRepository } from '../registry/platform-audit.repository.js';
 import { TenantRecordNotFoundError, TenantStateConflictError } from '../registry/registry.errors.js';
@@ -57,6 +59,8 @@ export class ProvisioningService {
     private readonly registry: RegistryRepository,
     private readonly idempotency: IdempotencyRepository,
     private readonly passwords: PasswordService,
+    private readonly users: UsersService,
+    private readonly tenantAudit: AuditService,
     private readonly cipher: CredentialCipher,
     private readonly audit: PlatformAuditRepository,
     private readonly events: TenantEvents,
@@ -108,9 +112,11 @@ export class ProvisioningService {
     await this.repository.ensureDefaultSettings(created.id, DEFAULT_TENANT_SETTINGS);
     const initialPassword = body.admin.password ? undefined : randomBytes(18).toString('base64url');
     const hash = await this.passwords.hash(body.admin.password ?? initialPassword!);
-    const admin = await this.repository.insertAdmin(created.id, body.admin.email, hash);
+    const admin = await this.users.createFirstAdmin(created.id, body.admin.email, hash);
     const tenant = (await this.repository.activate(created.id))!;
-    await this.repository.tenantAudit(tenant.id, 'tenant.provisioned', { adminId: admin.id });
+    await this.tenantAudit.recordForTenant(tenant.id, {
+      action: 'tenant.provisioned', actorId: null, targetType: 'tenant', targetId: tenant.id, detail: { adminId: admin.id },
+    });
     await this.audit.insert({
       action: 'tenant.provisioned', targetType: 'tenant', targetId: tenant.id, targetTenantId: tenant.id,
       detail: { subdomain: tenant.subdomain, type: tenant.type, tier: tenant.tier, adminId: admin.id },
@@ -129,7 +135,7 @@ export class ProvisioningService {
     const settingsRepaired = await this.repository.ensureDefaultSettings(id, DEFAULT_TENANT_SETTINGS);
     steps.push({ name: 'default_settings', status: settingsRepaired ? 'repaired' : 'ok' });
     // Without the original email (never kept) a lost admin cannot be re-created automatically.
-    const admin = await this.repository.findAdmin(id);
+    const admin = await this.users.findFirstAdmin(id);
     steps.push({ name: 'admin_user', status: admin ? 'ok' : 'missing' });
     const activated = await this.repository.activate(id);
     steps.push({ name: 'activation', status: activated ? 'repaired' : 'ok' });

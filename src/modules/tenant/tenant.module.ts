@@ -16,6 +16,6 @@ import { TenantService } from './tenant.service.js';
     TenantRateLimiter,
     { provide: APP_INTERCEPTOR, useClass: TenantContextInterceptor },
   ],
-  exports: [TenantResolver, TenantRepository],
+  exports: [TenantResolver, TenantRepository, TenantService],
 })
 export class TenantModule {}
