@@ -15,6 +15,7 @@ import { ProvisioningModule } from './modules/provisioning/provisioning.module.j
 import { RegistryModule } from './modules/registry/registry.module.js';
 import { SharingModule } from './modules/sharing/sharing.module.js';
 import { TenantModule } from './modules/tenant/tenant.module.js';
+import { RequestPipelineModule } from './pipeline/request-pipeline.module.js';
 import { DiagnosticsModule } from './observability/diagnostics.module.js';
 import { LoggingModule } from './observability/logging.module.js';
 import { MetricsModule } from './observability/metrics.module.js';
@@ -45,6 +46,7 @@ export class AppModule {
         RegistryModule,
         ProvisioningModule,
         SharingModule,
+        RequestPipelineModule,
         ...(options.config.diagnosticRoutes ? [DiagnosticsModule] : []),
       ],
       providers: [

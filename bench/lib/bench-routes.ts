@@ -1,6 +1,6 @@
 // Routes registered only by the benchmark harness (through createApp's extraModules), never by
 // the service. The baselines do tenancy "by hand": the tenant comes from the verified token
-// (the global AuthGuard still runs), queries carry an explicit WHERE tenant_id = $1, run
+// (the request pipeline's authentication step still runs), queries carry an explicit WHERE tenant_id = $1, run
 // without a transaction on the harness's BYPASSRLS role. They exist to be compared against.
 import {
   Controller,
@@ -32,7 +32,7 @@ export interface BenchRoutesOptions {
 }
 
 /**
- * The per-request revocation check the service makes (PrincipalCheckInterceptor), by hand: the
+ * The per-request revocation check the service makes (the pipeline's PrincipalCheck), by hand: the
  * user must still exist, be active and hold the token's role. Runs beside the route's query.
  */
 async function checkUser(pool: pg.Pool, req: FastifyRequest): Promise<void> {

@@ -3,9 +3,9 @@ import type { Principal } from './principal.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** set by the auth guard from a verified access token */
+    /** set by the request pipeline from a verified access token */
     principal?: Principal;
-    /** set by the tenant-context interceptor once the tenant is resolved */
+    /** set by the request pipeline once the tenant is resolved */
     tenant?: ResolvedTenant;
   }
 }

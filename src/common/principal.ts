@@ -1,4 +1,4 @@
-/** Who is calling, from a verified access token. Set on the request by the auth guard. */
+/** Who is calling, from a verified access token. Set on the request by the request pipeline. */
 export interface Principal {
   scope: 'tenant' | 'platform';
   /** user id (tenant scope) or platform admin id (platform scope) */

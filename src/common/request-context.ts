@@ -21,7 +21,7 @@ export class NoDatabaseContextError extends Error {
   constructor(wanted: string) {
     super(
       `No ${wanted} database context: repositories may only run inside a request handled by ` +
-        `the tenant-context interceptor (a @TenantRoute/@PlatformRoute) or inside ` +
+        `the request pipeline (a @TenantRoute/@PlatformRoute) or inside ` +
         `DatabaseSessions.run*(). Refusing to query without the tenant set.`,
     );
   }

@@ -26,7 +26,7 @@ async function waitFor(check: () => Promise<boolean>, ms = 5_000): Promise<boole
   return check();
 }
 
-describe('the tenant-context interceptor', () => {
+describe('the request pipeline', () => {
   let app: NestFastifyApplication;
   let tenant: TestTenant;
 

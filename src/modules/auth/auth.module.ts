@@ -1,17 +1,16 @@
 import { Module } from '@nestjs/common';
-import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { TenantModule } from '../tenant/tenant.module.js';
 import { AuditService } from './audit.service.js';
 import { AuthController } from './auth.controller.js';
-import { AuthGuard } from './auth.guard.js';
+import { Authenticator } from './authenticator.service.js';
 import { AuthService } from './auth.service.js';
 import { LoginGate } from './login-gate.service.js';
 import { LoginThrottle } from './login-throttle.service.js';
 import { PasswordService } from './password.service.js';
 import { PlatformAdminsRepository } from './platform-admins.repository.js';
 import { PlatformAuthController } from './platform-auth.controller.js';
-import { PrincipalCheckInterceptor } from './principal-check.interceptor.js';
+import { PrincipalCheck } from './principal-check.service.js';
 import { RefreshTokensRepository } from './refresh-tokens.repository.js';
 import { SessionsController } from './sessions.controller.js';
 import { TokenService } from './token.service.js';
@@ -34,11 +33,9 @@ import { UsersService } from './users.service.js';
     UsersService,
     LoginThrottle,
     LoginGate,
-    { provide: APP_GUARD, useClass: AuthGuard },
-    // After TenantModule's TenantContextInterceptor (modules register in import order), so it
-    // runs inside the request's transaction.
-    { provide: APP_INTERCEPTOR, useClass: PrincipalCheckInterceptor },
+    Authenticator,
+    PrincipalCheck,
   ],
-  exports: [AuditService, PasswordService, TokenService, UsersRepository, UsersService],
+  exports: [Authenticator, PrincipalCheck, AuditService, PasswordService, TokenService, UsersRepository, UsersService],
 })
 export class AuthModule {}

@@ -8,7 +8,7 @@ import type { ResolvedTenant } from './tenant-cache.js';
 
 /**
  * Per-tenant request budget by tier (RATE_LIMIT_FREE / _PROFESSIONAL / _ENTERPRISE per
- * RATE_LIMIT_WINDOW_MS). Applied by the tenant-context interceptor right after resolution and
+ * RATE_LIMIT_WINDOW_MS). Applied by the request pipeline right after resolution and
  * before any database work, so a noisy tenant is refused without costing a connection.
  */
 @Injectable()

@@ -1,6 +1,4 @@
 import { Module } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
-import { TenantContextInterceptor } from './tenant-context.interceptor.js';
 import { TenantRateLimiter } from './tenant-rate-limiter.service.js';
 import { TenantResolver } from './tenant-resolver.service.js';
 import { TenantController } from './tenant.controller.js';
@@ -14,8 +12,7 @@ import { TenantService } from './tenant.service.js';
     TenantResolver,
     TenantService,
     TenantRateLimiter,
-    { provide: APP_INTERCEPTOR, useClass: TenantContextInterceptor },
   ],
-  exports: [TenantResolver, TenantRepository, TenantService],
+  exports: [TenantRateLimiter, TenantResolver, TenantRepository, TenantService],
 })
 export class TenantModule {}
