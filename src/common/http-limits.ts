@@ -1,3 +1,4 @@
+import { ErrorCode } from './error-codes.js';
 import type { Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
@@ -90,7 +91,7 @@ export function answerClientError(limits: RequestLineLimits) {
       type: 'about:blank',
       title: problemTitle(status),
       status,
-      code: status === 400 ? 'bad_request' : problemCode(status),
+      code: status === 400 ? ErrorCode.BadRequest : problemCode(status),
       detail,
       requestId,
     });

@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { ErrorCode, ERRORS, type ErrorCodeName } from './error-codes.js';
 import { IS_PUBLIC, ROUTE_SCOPE, type RouteScope } from './route-scope.js';
 
 // How a controller documents itself (the document is generated from these at /docs/openapi.json):
@@ -20,35 +21,15 @@ import { IS_PUBLIC, ROUTE_SCOPE, type RouteScope } from './route-scope.js';
 // which addDefaultProblems adds from @Public/@TenantRoute/@PlatformRoute.
 
 /** Every stable error `code` the API answers with, its status and when (docs/api.md "Errors"). */
-export const ERROR_CODES: ReadonlyArray<{ code: string; status: number; when: string }> = [
-  { code: 'validation_failed', status: 400, when: 'body/query/path fails validation (unknown fields rejected, malformed UUID, bad JSON)' },
-  { code: 'tenant_required', status: 400, when: 'a tenant route was called with no tenant (no token, header or subdomain)' },
-  { code: 'invalid_credentials', status: 401, when: 'wrong email or password (same answer for an unknown email)' },
-  { code: 'unauthorized', status: 401, when: 'missing, malformed, expired or badly signed token' },
-  { code: 'forbidden', status: 403, when: 'authenticated but the role or permission is missing' },
-  { code: 'tenant_mismatch', status: 403, when: "the token's tenant differs from the tenant named by Host or X-Tenant-ID" },
-  { code: 'tenant_suspended', status: 403, when: 'the tenant is suspended' },
-  { code: 'tenant_not_found', status: 404, when: 'unknown, reserved or deleted tenant' },
-  { code: 'resource_not_found', status: 404, when: 'the row does not exist or is not visible to this tenant' },
-  { code: 'route_not_found', status: 404, when: 'no route matches the path' },
-  { code: 'conflict', status: 409, when: 'uniqueness within the tenant (e.g. user email), subdomain taken' },
-  { code: 'payload_too_large', status: 413, when: 'body over the limit (default 1 MiB)' },
-  { code: 'unsupported_media_type', status: 415, when: 'a body that is not application/json' },
-  { code: 'uri_too_long', status: 414, when: 'request URL over HTTP_MAX_URL_BYTES (default 8 KiB)' },
-  { code: 'headers_too_large', status: 431, when: 'request line and headers over HTTP_MAX_HEADER_BYTES (default 16 KiB)' },
-  { code: 'request_timeout', status: 408, when: 'the request did not arrive in time (answered on the connection)' },
-  { code: 'bad_request', status: 400, when: 'a request that is not valid HTTP (answered on the connection)' },
-  { code: 'idempotency_key_reused', status: 422, when: 'same Idempotency-Key with a different body' },
-  { code: 'rate_limited', status: 429, when: 'tenant or login rate limit hit; Retry-After header set' },
-  { code: 'internal_error', status: 500, when: 'an unexpected error (logged with the request id; no detail in the answer)' },
-  { code: 'tenant_busy', status: 503, when: "this tenant already holds its share of the instance's database connections (DB_TENANT_POOL_SHARE); Retry-After set" },
-  { code: 'service_unavailable', status: 503, when: 'no database connection within DB_ACQUIRE_TIMEOUT_MS, Postgres down, a statement over DB_STATEMENT_TIMEOUT_MS, or the instance shutting down; Retry-After set' },
-];
+/** The error table of the OpenAPI description, generated from the one list of codes. */
+export const ERROR_CODES: ReadonlyArray<{ code: ErrorCode; status: number; when: string }> = Object.values(ErrorCode)
+  .map((code) => ({ code, ...ERRORS[code] }))
+  .sort((a, b) => a.status - b.status);
 
 const PROBLEM = 'application/problem+json';
 const PROBLEM_REF = { $ref: '#/components/schemas/ProblemDetails' };
 
-const problemResponse = (codes: string[]) => ({
+const problemResponse = (codes: readonly ErrorCodeName[]) => ({
   description: `Problem details; code: ${codes.join(' | ')}`,
   content: { [PROBLEM]: { schema: PROBLEM_REF } },
   'x-error-codes': codes,
@@ -58,7 +39,7 @@ const problemResponse = (codes: string[]) => ({
  * Documents error answers of one route beyond the defaults every route gets (see
  * `addDefaultProblems`): `@ApiProblem(404, 'resource_not_found')`, `@ApiProblem(409, 'conflict')`.
  */
-export const ApiProblem = (status: number, ...codes: string[]) =>
+export const ApiProblem = (status: number, ...codes: ErrorCodeName[]) =>
   ApiResponse({ status, ...problemResponse(codes) });
 
 /** The OpenAPI 3 document of the running app, generated from its controllers. */
@@ -127,8 +108,8 @@ function addDefaultProblems(app: INestApplication, document: OpenAPIObject) {
       const op = item[method];
       if (!op) continue;
       const f = facts.get(op.operationId ?? '') ?? { isPublic: false };
-      const add: Record<number, string[]> = {};
-      const push = (status: number, code: string) => (add[status] ??= []).push(code);
+      const add: Record<number, ErrorCodeName[]> = {};
+      const push = (status: number, code: ErrorCodeName) => (add[status] ??= []).push(code);
       const hasBody = method === 'post' || method === 'put' || method === 'patch';
       if (hasBody || path.includes('{') || (op.parameters ?? []).length > 0) push(400, 'validation_failed');
       if (hasBody) {
@@ -154,7 +135,7 @@ function addDefaultProblems(app: INestApplication, document: OpenAPIObject) {
         push(503, 'service_unavailable');
       }
       for (const [status, codes] of Object.entries(add)) {
-        const existing = op.responses[status] as { 'x-error-codes'?: string[] } | undefined;
+        const existing = op.responses[status] as { 'x-error-codes'?: ErrorCodeName[] } | undefined;
         const merged = [...new Set([...(existing?.['x-error-codes'] ?? []), ...codes])];
         op.responses[status] = { ...(existing ?? {}), ...problemResponse(merged) };
       }

@@ -8,13 +8,14 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SessionClosedError } from '../database/db-session.js';
 import { mapPostgresError, sqlState } from '../database/pg-errors.js';
+import { codeForStatus, ErrorCode } from './error-codes.js';
 import { AppError, type FieldError } from './errors.js';
 
 export interface ProblemDetails {
   type: string;
   title: string;
   status: number;
-  code: string;
+  code: ErrorCode;
   detail?: string;
   /** the path; left out when it is longer than MAX_INSTANCE_LENGTH (a hostile URL is not repeated) */
   instance?: string;
@@ -30,12 +31,6 @@ const TITLES: Record<number, string> = {
   500: 'Internal Server Error', 503: 'Service Unavailable',
 };
 
-const CODES: Record<number, string> = {
-  400: 'validation_failed', 401: 'unauthorized', 403: 'forbidden', 404: 'route_not_found',
-  405: 'method_not_allowed', 406: 'not_acceptable', 408: 'request_timeout', 409: 'conflict',
-  413: 'payload_too_large', 414: 'uri_too_long', 415: 'unsupported_media_type', 422: 'unprocessable',
-  429: 'rate_limited', 431: 'headers_too_large', 503: 'service_unavailable',
-};
 
 /** Longer paths are not repeated in `instance` (no route of the API comes near). */
 const MAX_INSTANCE_LENGTH = 512;
@@ -43,7 +38,7 @@ const MAX_INSTANCE_LENGTH = 512;
 /** `title` of a status (also used for answers written straight to the socket). */
 export const problemTitle = (status: number) => TITLES[status] ?? 'Error';
 /** `code` of a status when nothing more specific is known. */
-export const problemCode = (status: number) => CODES[status] ?? 'http_error';
+export const problemCode = (status: number): ErrorCode => codeForStatus(status);
 
 // Fixed texts for Fastify's own errors: theirs can repeat the path (FST_ERR_BAD_URL) or say
 // more than a client needs.
@@ -102,7 +97,7 @@ export function problemFor(
     ...(path.length <= MAX_INSTANCE_LENGTH ? { instance: path } : {}),
     requestId: String(req.id),
   };
-  const make = (status: number, code: string, detail?: string, errors?: FieldError[]) => ({
+  const make = (status: number, code: ErrorCode, detail?: string, errors?: FieldError[]) => ({
     ...base,
     title: problemTitle(status),
     status,
@@ -112,7 +107,7 @@ export function problemFor(
   });
 
   if (err instanceof SessionClosedError) {
-    return { problem: make(503, 'service_unavailable', 'The request was abandoned.'), headers: { 'Retry-After': '1' } };
+    return { problem: make(503, ErrorCode.ServiceUnavailable, 'The request was abandoned.'), headers: { 'Retry-After': '1' } };
   }
   const mapped = err instanceof AppError ? err : mapPostgresError(err);
   if (mapped) {
@@ -134,7 +129,7 @@ export function problemFor(
           ? FASTIFY_DETAILS.FST_ERR_CTP_INVALID_MEDIA_TYPE
           : 'The request is not valid.');
     return {
-      problem: make(status, CODES[status] ?? 'validation_failed', detail, status === 400 ? [] : undefined),
+      problem: make(status, status === 400 ? ErrorCode.ValidationFailed : codeForStatus(status), detail, status === 400 ? [] : undefined),
       headers: {},
     };
   }
@@ -143,11 +138,11 @@ export function problemFor(
     const detail =
       status === 404 ? 'No route matches this path.' : status < 500 ? safeMessage(err) : undefined;
     return {
-      problem: make(status, CODES[status] ?? 'http_error', detail, status === 400 ? [] : undefined),
+      problem: make(status, codeForStatus(status), detail, status === 400 ? [] : undefined),
       headers: {},
     };
   }
-  return { problem: make(500, 'internal_error'), headers: {} };
+  return { problem: make(500, ErrorCode.InternalError), headers: {} };
 }
 
 function fastifyError(err: unknown): { statusCode: number; code: string } | undefined {

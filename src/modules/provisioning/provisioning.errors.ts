@@ -1,8 +1,9 @@
+import { ErrorCode } from '../../common/error-codes.js';
 import { AppError, ValidationFailedError } from '../../common/errors.js';
 
 export class IdempotencyKeyReusedError extends AppError {
   constructor() {
-    super(422, 'idempotency_key_reused', 'This Idempotency-Key was already used with a different request body.');
+    super(ErrorCode.IdempotencyKeyReused, 'This Idempotency-Key was already used with a different request body.');
   }
 }
 

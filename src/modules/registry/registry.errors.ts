@@ -1,3 +1,4 @@
+import { ErrorCode } from '../../common/error-codes.js';
 import { AppError, ConflictError, NotFoundError } from '../../common/errors.js';
 
 export class TenantRecordNotFoundError extends NotFoundError {
@@ -23,6 +24,6 @@ export class IntegrationNotFoundError extends NotFoundError {
 /** A stored credential that fails to decrypt: tampered, moved, or sealed under an unknown key. */
 export class CredentialIntegrityError extends AppError {
   constructor() {
-    super(500, 'credential_integrity', 'A stored credential could not be decrypted.');
+    super(ErrorCode.CredentialIntegrity, 'A stored credential could not be decrypted.');
   }
 }
