@@ -1,20 +1,24 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
+import { ConfigModule, ConfigService } from '@nestjs/config';
 import { AppConfig } from './app-config.js';
 
-/** Provides the validated, typed AppConfig (built once at boot) to every module. */
+/**
+ * Provides the validated, typed AppConfig to every module. The environment is read and validated
+ * once, by loadConfig() before boot (main.ts needs it to reach the database); @nestjs/config
+ * holds the result under `app`, and AppConfig is that object, so a provider injects AppConfig
+ * (typed) rather than string keys of ConfigService.
+ */
 @Global()
 @Module({})
 export class AppConfigModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppConfigModule,
-      imports: [
-        // The env was validated by loadConfig() before boot; ConfigService exposes the result.
-        ConfigModule.forRoot({ ignoreEnvFile: true, load: [() => ({ app: config })] }),
+      imports: [ConfigModule.forRoot({ ignoreEnvFile: true, load: [() => ({ app: config })] })],
+      providers: [
+        { provide: AppConfig, inject: [ConfigService], useFactory: (cs: ConfigService) => cs.getOrThrow<AppConfig>('app') },
       ],
-      providers: [{ provide: AppConfig, useValue: config }],
-      exports: [AppConfig, ConfigModule],
+      exports: [AppConfig],
     };
   }
 }
