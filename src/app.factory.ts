@@ -9,6 +9,7 @@ import { AppModule, type AppOptions } from './app.module.js';
 import { answerClientError, answerFrameworkError, guardRequestLine } from './common/http-limits.js';
 import { createJsonBodyParser } from './common/json-body.js';
 import { setupOpenApi } from './common/openapi.js';
+import { routeTableOf } from './common/route-table.js';
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -44,7 +45,8 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
     clientErrorHandler: answerClientError(limits),
     // Route parameters are bounded by the URL limit (414), not by find-my-way's default of 100
     // characters; the router's own refusals (bad URL, over-long parameter) answer problem+json.
-    routerOptions: { maxParamLength: limits.maxUrlBytes },
+    // `/v1/tenant/` is `/v1/tenant`.
+    routerOptions: { maxParamLength: limits.maxUrlBytes, ignoreTrailingSlash: true },
     frameworkErrors: (err: Error, req: FastifyRequest, reply: FastifyReply) => answerFrameworkError(err, req, reply, problemLogger),
     // Echo a sane incoming X-Request-Id, else make one.
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
@@ -56,8 +58,12 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
   });
   const fastify = adapter.getInstance();
   const routes: RegisteredRoute[] = [];
+  const routeTable = routeTableOf(fastify);
   fastify.addHook('onRoute', (r) => {
-    for (const method of [r.method].flat()) routes.push({ method, url: r.url });
+    for (const method of [r.method].flat()) {
+      routes.push({ method, url: r.url });
+      routeTable.add(method, r.url);
+    }
   });
   fastify.addHook('onRequest', (req, reply, done) => {
     void reply.header('X-Request-Id', req.id);

@@ -10,6 +10,7 @@ import { SessionClosedError } from '../database/db-session.js';
 import { mapPostgresError, sqlState } from '../database/pg-errors.js';
 import { codeForStatus, ErrorCode } from './error-codes.js';
 import { AppError, type FieldError } from './errors.js';
+import { routeTableOf } from './route-table.js';
 
 export interface ProblemDetails {
   type: string;
@@ -132,6 +133,16 @@ export function problemFor(
       problem: make(status, status === 400 ? ErrorCode.ValidationFailed : codeForStatus(status), detail, status === 400 ? [] : undefined),
       headers: {},
     };
+  }
+  if (err instanceof HttpException && err.getStatus() === 404) {
+    // no route matched: a path that exists with other methods is 405 with the methods it has
+    const allowed = req.server ? routeTableOf(req.server).allowedMethods(path) : [];
+    if (allowed.length > 0) {
+      return {
+        problem: make(405, ErrorCode.MethodNotAllowed, `This path allows ${allowed.join(', ')}.`),
+        headers: { Allow: allowed.join(', ') },
+      };
+    }
   }
   if (err instanceof HttpException) {
     const status = err.getStatus();

@@ -43,7 +43,7 @@ describe('validation pipe', () => {
     const err = await failure({ extra: 1, content: {}, inner: { mode: 'z', more: 1 } });
     expect(err.fieldErrors).toEqual([
       { field: 'extra', message: 'property extra should not exist' },
-      { field: 'name', message: 'name must be a string' },
+      { field: 'name', message: 'name is required' },
       { field: 'inner.more', message: 'property more should not exist' },
       { field: 'inner.mode', message: 'mode must be one of the following values: a, b' },
     ]);

@@ -14,6 +14,11 @@ const notAllowed = (field: string) => `property ${field} should not exist`;
 function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   return errors.flatMap((e) => {
     const field = parent ? `${parent}.${fieldSegment(e.property)}` : fieldSegment(e.property);
+    // A missing (or null) required field fails every constraint it has ("must be shorter than
+    // …" included): say what is wrong instead.
+    if (e.constraints && (e.value === undefined || e.value === null)) {
+      return [{ field, message: `${field} is required` }];
+    }
     // class-validator's whitelist message repeats the key in full: it is shortened as in the path
     const own = Object.entries(e.constraints ?? {}).map(([name, message]) => ({
       field,
@@ -124,7 +129,8 @@ export function createValidationPipe(): ValidationPipe {
     forbidNonWhitelisted: true,
     transform: true,
     transformOptions: { enableImplicitConversion: false },
-    validationError: { target: false, value: false },
+    // the value is read by flatten() (a missing field), never copied into an answer
+    validationError: { target: false, value: true },
     transformerPackage: shieldingTransformer,
     exceptionFactory: (errors) => validationFailed(flatten(errors)),
   });
