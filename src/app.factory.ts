@@ -9,6 +9,8 @@ import { AppModule, type AppOptions } from './app.module.js';
 import { answerClientError, answerFrameworkError, guardRequestLine } from './common/http-limits.js';
 import { createJsonBodyParser } from './common/json-body.js';
 import { setupOpenApi } from './common/openapi.js';
+import { ServiceLogger } from './observability/logging.js';
+import { ROOT_LOGGER } from './observability/request-log.hook.js';
 import { routeTableOf } from './common/route-table.js';
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -90,7 +92,7 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
     bodyParser: false,
   });
   routesByApp.set(app, routes);
-  if (options.logger === undefined) app.useLogger(app.get(PinoNestLogger));
+  if (options.logger === undefined) app.useLogger(new ServiceLogger(app.get(ROOT_LOGGER), app.get(PinoNestLogger)));
 
   await app.register(helmet, {
     // Swagger UI (/docs) loads only its own scripts and styles; its styles need inline style

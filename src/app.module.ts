@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
-import type { DestinationStream } from 'pino';
+import type { DestinationStream, Logger } from 'pino';
 import { ProblemFilter } from './common/problem.filter.js';
 import { RateLimitModule } from './common/rate-limit.module.js';
 import type { RateLimitStore } from './common/rate-limit.store.js';
@@ -25,6 +25,8 @@ export interface AppOptions {
   database: DatabaseEndpoints;
   /** where pino writes (tests capture logs this way); default stdout, pretty in development */
   logDestination?: DestinationStream;
+  /** the process's root pino logger (main.ts makes it before the app, to log in one format) */
+  rootLogger?: Logger;
   /** a rate-limit store of the caller's; default Redis with REDIS_URL, else in memory */
   rateLimitStore?: RateLimitStore;
 }
@@ -36,7 +38,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         AppConfigModule.forRoot(options.config),
-        LoggingModule.forRoot(options.config, options.logDestination),
+        LoggingModule.forRoot(options.config, options.logDestination, options.rootLogger),
         DatabaseModule.forRoot(options.database),
         RateLimitModule.forRoot(options.config, options.rateLimitStore),
         MetricsModule.forRoot(options.config),

@@ -5,37 +5,40 @@ import { loadConfig, loadDotEnv } from './config/app-config.js';
 import { DatabaseSessions } from './database/database-sessions.js';
 import { seedDemoTenant } from './database/demo-seed.js';
 import { loadLocalSecrets } from './database/local-secrets.js';
-import { prepareDatabase } from './database/prepare-database.js';
+import { prepareDatabase, type PreparedDatabase } from './database/prepare-database.js';
+import { createRootLogger, ServiceLogger } from './observability/logging.js';
 import { ensureDemoAdmin, ensurePlatformAdmin } from './modules/auth/auth-bootstrap.js';
 import { PasswordService } from './modules/auth/password.service.js';
 
 async function bootstrap() {
-  const logger = new Logger('Bootstrap');
   loadDotEnv();
   const config = loadConfig(process.env, (dataDir) => loadLocalSecrets(dataDir));
-  const db = await prepareDatabase(config, { log: (line) => logger.log(line) });
-  if (db.embedded) {
-    logger.log(
-      `embedded Postgres on 127.0.0.1:${db.embedded.port} (data in ${config.dataDir}/pg)` +
-        (db.embedded.adopted ? ': already running for another process, which stops it' : ''),
-    );
-  }
+  // One format from the first line: pino, also for what is logged before the app exists.
+  const rootLogger = createRootLogger(config);
+  Logger.overrideLogger(new ServiceLogger(rootLogger));
+  const logger = new Logger('Bootstrap');
+  const applied: string[] = [];
+  const db = await prepareDatabase(config, {
+    log: (line) => (line.startsWith('applied migration ') ? applied.push(line.slice('applied migration '.length)) : logger.log(line)),
+  });
+  if (applied.length > 0) logger.log(`applied ${applied.length} migration(s): ${applied[0]} … ${applied.at(-1)}`);
 
   let app;
   try {
-    app = await createApp({ config, database: db });
+    app = await createApp({ config, database: db, rootLogger });
   } catch (err) {
     await db.embedded?.stop();
     throw err;
   }
 
   const sessions = app.get(DatabaseSessions);
+  let demoPasswordPrinted = false;
   const passwords = app.get(PasswordService);
   await ensurePlatformAdmin(config, sessions, passwords);
   if (config.seedDemo) {
     const demo = await seedDemoTenant(sessions);
     if (demo.created) logger.log(`seeded the demo tenant (${demo.id})`);
-    await ensureDemoAdmin(demo.id, sessions, passwords);
+    demoPasswordPrinted = await ensureDemoAdmin(demo.id, sessions, passwords);
   }
 
   // Graceful shutdown. Nest's close() refuses new requests (503, Connection: close), waits for
@@ -83,11 +86,28 @@ async function bootstrap() {
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const base = `http://localhost:${port}`;
-  logger.log(`listening on ${base} (${config.nodeEnv})`);
-  logger.log(
-    `try: curl -s -X POST ${base}/v1/auth/login -H 'X-Tenant-ID: demo' -H 'content-type: application/json' ` +
-      `-d '{"email":"admin@demo.local","password":"<printed above>"}'  (then GET ${base}/v1/tenant with the token)`,
-  );
+  logger.log(`listening on ${base} (${config.nodeEnv}); API reference at ${base}/docs`);
+  logger.log(`database: ${describeDatabase(db, config.dataDir)}; runtime roles ${config.runtimeRoles.tenant} (tenant) and ${config.runtimeRoles.platform} (platform)`);
+  if (config.seedDemo) {
+    const password = demoPasswordPrinted ? '<printed above>' : '<the one printed at first start>';
+    logger.log(
+      `try: curl -s -X POST ${base}/v1/auth/login -H 'X-Tenant-ID: demo' -H 'content-type: application/json' ` +
+        `-d '{"email":"admin@demo.local","password":"${password}"}'  (then GET ${base}/v1/tenant with the token)` +
+        (demoPasswordPrinted ? '' : '; lost it? npm run users:reset-password -- --tenant demo --email admin@demo.local'),
+    );
+  } else {
+    logger.log(`try: curl -s ${base}/health/ready; tenants are created by a platform admin: POST ${base}/v1/admin/tenants`);
+  }
+}
+
+/** Where the data lives, without credentials. */
+function describeDatabase(db: PreparedDatabase, dataDir: string): string {
+  if (db.embedded) {
+    return `embedded Postgres on 127.0.0.1:${db.embedded.port}, data in ${dataDir}/pg` +
+      (db.embedded.adopted ? ' (already running for another process, which stops it)' : '');
+  }
+  const url = new URL(db.ownerUrl);
+  return `${url.hostname}:${url.port || 5432}${url.pathname} as ${decodeURIComponent(url.username)} (owner)`;
 }
 
 bootstrap().catch((err) => {

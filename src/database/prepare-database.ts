@@ -70,7 +70,8 @@ export async function prepareDatabase(
       dir: join(config.dataDir, 'pg'),
       password: secrets!.superuserPassword,
       persistent: opts.persistent ?? true,
-      log: (line) => /FATAL|PANIC|ERROR/.test(line) && log(`postgres: ${line}`),
+      // a statement's ERROR (a duplicate key the service answers 409) is the service's to report
+      log: (line) => /FATAL|PANIC/.test(line) && log(`postgres: ${line}`),
     });
     superuserUrl = embedded.url;
     try {

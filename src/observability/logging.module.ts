@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
-import type { DestinationStream } from 'pino';
+import type { DestinationStream, Logger } from 'pino';
 import type { AppConfig } from '../config/app-config.js';
 import { createRootLogger, pinoHttpOptions } from './logging.js';
 import { RequestLogHook, ROOT_LOGGER } from './request-log.hook.js';
@@ -13,8 +13,8 @@ import { RequestLogHook, ROOT_LOGGER } from './request-log.hook.js';
  */
 @Module({})
 export class LoggingModule {
-  static forRoot(config: AppConfig, destination?: DestinationStream): DynamicModule {
-    const root = createRootLogger(config, destination);
+  static forRoot(config: AppConfig, destination?: DestinationStream, rootLogger?: Logger): DynamicModule {
+    const root = rootLogger ?? createRootLogger(config, destination);
     return {
       module: LoggingModule,
       imports: [LoggerModule.forRoot({ pinoHttp: pinoHttpOptions(root) })],

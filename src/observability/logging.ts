@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { IncomingMessage } from 'node:http';
+import type { LoggerService } from '@nestjs/common';
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import type { AppConfig } from '../config/app-config.js';
 
@@ -59,4 +60,50 @@ export function pinoHttpOptions(logger: Logger) {
     // middie copies Fastify's request id (the X-Request-Id) onto the raw request
     genReqId: (req: IncomingMessage) => (req as IncomingMessage & { id?: string }).id ?? randomUUID(),
   };
+}
+
+/** Nest's own start-up chatter (module wiring, one line per route): debug level, not info. */
+const STARTUP_CONTEXTS = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestFactory', 'NestApplication']);
+
+/** Nest passes the context as the last extra argument of a log call. */
+const contextOf = (params: unknown[]) => (typeof params.at(-1) === 'string' ? (params.at(-1) as string) : undefined);
+
+/**
+ * Nest's logger over the service's one format: every line, from before the app exists (the
+ * database's preparation) to shutdown, is a pino line. Start-up wiring goes to debug.
+ */
+export class ServiceLogger implements LoggerService {
+  /** `inner`: nestjs-pino's logger once the app exists (it binds the request id); before, pino itself */
+  constructor(private readonly root: Logger, private readonly inner?: LoggerService) {}
+
+  log(message: unknown, ...params: unknown[]) {
+    if (STARTUP_CONTEXTS.has(contextOf(params) ?? '')) return this.debug(message, ...params);
+    this.write('info', message, params);
+  }
+  error(message: unknown, ...params: unknown[]) {
+    this.write('error', message, params);
+  }
+  warn(message: unknown, ...params: unknown[]) {
+    this.write('warn', message, params);
+  }
+  debug(message: unknown, ...params: unknown[]) {
+    this.write('debug', message, params);
+  }
+  verbose(message: unknown, ...params: unknown[]) {
+    this.write('trace', message, params);
+  }
+  fatal(message: unknown, ...params: unknown[]) {
+    this.write('fatal', message, params);
+  }
+
+  private write(level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal', message: unknown, params: unknown[]) {
+    if (this.inner) {
+      const method = level === 'trace' ? 'verbose' : level === 'info' ? 'log' : level;
+      this.inner[method]?.(message, ...params);
+      return;
+    }
+    const context = contextOf(params);
+    if (typeof message === 'object' && message !== null) this.root[level]({ context, ...message });
+    else this.root[level]({ context }, String(message));
+  }
 }

@@ -36,12 +36,12 @@ export async function ensurePlatformAdmin(config: AppConfig, sessions: DatabaseS
   });
 }
 
-/** Development only: an admin user for the demo tenant, its password printed once. */
-export async function ensureDemoAdmin(tenantId: string, sessions: DatabaseSessions, passwords: PasswordService) {
-  await sessions.runAsTenant(tenantId, async () => {
+/** Development only: an admin user for the demo tenant, its password printed once (then true). */
+export async function ensureDemoAdmin(tenantId: string, sessions: DatabaseSessions, passwords: PasswordService): Promise<boolean> {
+  return sessions.runAsTenant(tenantId, async () => {
     const em = await requestContext.tenantManager();
     const [{ n }] = await em.query('SELECT count(*)::int AS n FROM users');
-    if (n > 0) return;
+    if (n > 0) return false;
     const email = 'admin@demo.local';
     const password = generated();
     await em.query(
@@ -49,5 +49,6 @@ export async function ensureDemoAdmin(tenantId: string, sessions: DatabaseSessio
       [email, await passwords.hash(password)],
     );
     logger.log(`created demo tenant admin ${email} with password ${password} (shown once; development only)`);
+    return true;
   });
 }
