@@ -136,8 +136,10 @@ export function problemFor(
   }
   if (err instanceof HttpException && err.getStatus() === 404) {
     // no route matched: a path that exists with other methods is 405 with the methods it has
+    // (a matched route answering 404 itself, such as a missing static file, stays 404)
     const allowed = req.server ? routeTableOf(req.server).allowedMethods(path) : [];
-    if (allowed.length > 0) {
+    const method = req.method === 'HEAD' ? 'GET' : req.method;
+    if (allowed.length > 0 && !allowed.includes(method)) {
       return {
         problem: make(405, ErrorCode.MethodNotAllowed, `This path allows ${allowed.join(', ')}.`),
         headers: { Allow: allowed.join(', ') },

@@ -13,13 +13,14 @@ import type { Permission } from '../modules/auth/permissions.js';
 import { REQUIRED_PERMISSIONS } from '../modules/auth/require-permission.decorator.js';
 import { TenantRateLimiter } from '../modules/tenant/tenant-rate-limiter.service.js';
 import { TenantResolver } from '../modules/tenant/tenant-resolver.service.js';
+import { tenantSourcesOf } from '../modules/tenant/tenant-sources.js';
 
 /**
  * The request pipeline, in its one order, for every route:
  *
  *   1. authenticate  a verified access token of the route's scope with the route's permissions
  *                    (skipped on @Public routes)
- *   2. tenant        tenant routes: resolve the tenant (token → X-Tenant-ID → Host, mismatch and
+ *   2. tenant        tenant routes: resolve the tenant (token → X-Tenant-ID → Host → cookie, mismatch and
  *                    suspension refused)
  *   3. rate limit    tenant routes: the tenant's request budget, before any database work
  *   4. transaction   scoped routes: one transaction on the scope's runtime role, opened on the
@@ -59,11 +60,7 @@ export class RequestPipeline implements NestInterceptor {
     let session: TransactionSession;
     if (route.scope === 'tenant') {
       // 2. tenant
-      const tenant = await this.resolver.resolve({
-        tokenTenantId: principal?.tenantId,
-        header: headerValue(req.headers['x-tenant-id']),
-        host: headerValue(req.headers.host),
-      });
+      const tenant = await this.resolver.resolve({ tokenTenantId: principal?.tenantId, ...tenantSourcesOf(req) });
       req.tenant = tenant;
       state.tenantId = tenant.id;
       void reply.header('X-Tenant-ID', tenant.id);
@@ -156,8 +153,4 @@ export class RequestPipeline implements NestInterceptor {
       return () => inner.unsubscribe();
     });
   }
-}
-
-function headerValue(v: string | string[] | undefined): string | undefined {
-  return Array.isArray(v) ? v[0] : v;
 }

@@ -5,7 +5,7 @@ import { createTenant, setTenantStatus, type TestTenant } from '../helpers/facto
 import { ProbeModule } from '../helpers/probe.module.js';
 import { TenantResolver } from '../../src/modules/tenant/tenant-resolver.service.js';
 
-describe('tenant resolution (X-Tenant-ID, Host)', () => {
+describe('tenant resolution (X-Tenant-ID, Host, tenant_id cookie)', () => {
   let app: NestFastifyApplication;
   let a: TestTenant;
   let b: TestTenant;
@@ -64,6 +64,28 @@ describe('tenant resolution (X-Tenant-ID, Host)', () => {
     expect(res.body.code).toBe('tenant_mismatch');
     // agreeing sources are fine
     await whoami().set('X-Tenant-ID', a.id).set('Host', `${a.subdomain}.localtest.me`).expect(200);
+  });
+
+  it('resolves a tenant_id cookie given as an id or a subdomain, among other cookies', async () => {
+    for (const key of [a.id, a.subdomain]) {
+      const res = await whoami().set('Cookie', `theme=dark; tenant_id=${encodeURIComponent(key)}; lang=en`).expect(200);
+      expect(res.body).toMatchObject({ contextTenant: a.id, setting: a.id, tenants: [a.id] });
+    }
+    const unknown = await whoami().set('Cookie', 'tenant_id=no-such-tenant-here').expect(404);
+    expect(unknown.body.code).toBe('tenant_not_found');
+    // a cookie without tenant_id names no tenant
+    expect((await whoami().set('Cookie', 'theme=dark').expect(400)).body.code).toBe('tenant_required');
+  });
+
+  it('answers tenant_mismatch when the cookie disagrees with the header, the Host or the token', async () => {
+    const cookie = `tenant_id=${b.subdomain}`;
+    expect((await whoami().set('X-Tenant-ID', a.id).set('Cookie', cookie).expect(403)).body.code).toBe('tenant_mismatch');
+    expect((await whoami().set('Host', `${a.subdomain}.localtest.me`).set('Cookie', cookie).expect(403)).body.code).toBe('tenant_mismatch');
+    const resolver = app.get(TenantResolver);
+    await expect(resolver.resolve({ tokenTenantId: a.id, cookie: b.id })).rejects.toMatchObject({ code: 'tenant_mismatch' });
+    await expect(resolver.resolve({ tokenTenantId: a.id, cookie: a.subdomain })).resolves.toMatchObject({ id: a.id });
+    // agreeing sources are fine
+    await whoami().set('X-Tenant-ID', b.id).set('Cookie', cookie).expect(200);
   });
 
   it('answers tenant_suspended for a suspended tenant and tenant_not_found for a deleted one', async () => {

@@ -1,14 +1,14 @@
 import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
+import { tenantSourcesOf } from '../tenant/tenant-sources.js';
 import { ApiProblem } from '../../common/openapi.js';
 import { Public } from '../../common/route-scope.js';
 import { AuthService } from './auth.service.js';
 import { RefreshDto } from './dto/refresh.dto.js';
 import { TokenResponseDto } from './dto/token-response.dto.js';
 
-const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
-const sources = (req: FastifyRequest) => ({ header: first(req.headers['x-tenant-id']), host: first(req.headers.host) });
+const sources = (req: FastifyRequest) => tenantSourcesOf(req);
 
 /**
  * Refresh and logout. No route scope: the refresh token names its tenant, and these handlers

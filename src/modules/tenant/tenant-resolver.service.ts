@@ -17,11 +17,14 @@ export interface TenantSources {
   header?: string;
   /** Host header */
   host?: string;
+  /** `tenant_id` cookie (browser clients): uuid or subdomain, the lowest precedence */
+  cookie?: string;
 }
 
 /**
  * Resolves the tenant of a request from verified sources only: the token's claim, then the
- * X-Tenant-ID header, then the Host. Two sources that disagree are a tenant_mismatch.
+ * X-Tenant-ID header, then the Host, then the `tenant_id` cookie. Two sources that disagree are a
+ * tenant_mismatch.
  */
 @Injectable()
 export class TenantResolver {
@@ -42,6 +45,8 @@ export class TenantResolver {
     // A reserved host (api.<base>, www.<base>) is where the API itself is served: not a tenant.
     const hostSub = subdomainFromHost(sources.host, this.config.baseDomain);
     if (hostSub && !RESERVED_SUBDOMAINS.has(hostSub)) keys.push(hostSub);
+    const cookie = sources.cookie?.trim();
+    if (cookie) keys.push(cookie);
     if (keys.length === 0) throw new TenantRequiredError();
 
     let resolved: ResolvedTenant | undefined;
