@@ -8,6 +8,7 @@ import { loadLocalSecrets } from './database/local-secrets.js';
 import { prepareDatabase } from './database/prepare-database.js';
 import { ensureDemoAdmin, ensurePlatformAdmin } from './modules/auth/auth-bootstrap.js';
 import { PasswordService } from './modules/auth/password.service.js';
+import { TenantService } from './modules/tenant/tenant.service.js';
 
 async function bootstrap() {
   const logger = new Logger('Bootstrap');
@@ -33,7 +34,7 @@ async function bootstrap() {
   const passwords = app.get(PasswordService);
   await ensurePlatformAdmin(config, sessions, passwords);
   if (config.seedDemo) {
-    const demo = await seedDemoTenant(sessions);
+    const demo = await seedDemoTenant(sessions, app.get(TenantService));
     if (demo.created) logger.log(`seeded the demo tenant (${demo.id})`);
     await ensureDemoAdmin(demo.id, sessions, passwords);
   }

@@ -1,4 +1,4 @@
-import { AppError } from '../../common/errors.js';
+import { AppError, ConflictError } from '../../common/errors.js';
 
 export class TenantRequiredError extends AppError {
   constructor() {
@@ -21,5 +21,11 @@ export class TenantSuspendedError extends AppError {
 export class TenantMismatchError extends AppError {
   constructor() {
     super(403, 'tenant_mismatch', 'The tenant named by the request differs from the tenant of the access token or of another header.');
+  }
+}
+
+export class SubdomainTakenError extends ConflictError {
+  constructor() {
+    super('This subdomain is already taken.');
   }
 }
