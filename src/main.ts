@@ -9,6 +9,7 @@ import { prepareDatabase, type PreparedDatabase } from './database/prepare-datab
 import { createRootLogger, ServiceLogger } from './observability/logging.js';
 import { ensureDemoAdmin, ensurePlatformAdmin } from './modules/auth/auth-bootstrap.js';
 import { PasswordService } from './modules/auth/password.service.js';
+import { TenantService } from './modules/tenant/tenant.service.js';
 
 async function bootstrap() {
   loadDotEnv();
@@ -36,7 +37,7 @@ async function bootstrap() {
   const passwords = app.get(PasswordService);
   await ensurePlatformAdmin(config, sessions, passwords);
   if (config.seedDemo) {
-    const demo = await seedDemoTenant(sessions);
+    const demo = await seedDemoTenant(sessions, app.get(TenantService));
     if (demo.created) logger.log(`seeded the demo tenant (${demo.id})`);
     demoPasswordPrinted = await ensureDemoAdmin(demo.id, sessions, passwords);
   }

@@ -68,14 +68,13 @@ export class MetricsService {
       registers,
     });
 
-    const cache = resolver.cache;
     new Counter({
       name: 'tenant_cache_hits_total',
       help: 'Tenant resolution cache hits',
       registers,
       collect() {
         this.reset();
-        this.inc(cache.hits);
+        this.inc(resolver.cacheStats().hits);
       },
     });
     new Counter({
@@ -84,7 +83,7 @@ export class MetricsService {
       registers,
       collect() {
         this.reset();
-        this.inc(cache.misses);
+        this.inc(resolver.cacheStats().misses);
       },
     });
     new Gauge({
@@ -92,7 +91,7 @@ export class MetricsService {
       help: 'Entries in the tenant resolution cache',
       registers,
       collect() {
-        this.set(cache.size);
+        this.set(resolver.cacheStats().size);
       },
     });
 

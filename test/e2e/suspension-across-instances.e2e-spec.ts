@@ -3,7 +3,7 @@ import request from 'supertest';
 import { bearer, createUser, platformAdminToken, tenantToken } from '../helpers/auth.js';
 import { createTestApp } from '../helpers/create-app.js';
 import { createTenant } from '../helpers/factories.js';
-import { TenantChangeListener } from '../../src/modules/registry/tenant-change.listener.js';
+import { TenantChangeListener } from '../../src/modules/tenant/tenant-change.listener.js';
 
 /** Polls `probe` until it answers true or `deadlineMs` passes; returns the time it took. */
 async function within(deadlineMs: number, probe: () => Promise<boolean>): Promise<number> {

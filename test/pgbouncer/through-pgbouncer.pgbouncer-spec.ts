@@ -9,7 +9,7 @@ import pg from 'pg';
 import type { DataSource } from 'typeorm';
 import { createApp } from '../../src/app.factory.js';
 import { DatabaseSessions } from '../../src/database/database-sessions.js';
-import { TenantChangeListener } from '../../src/modules/registry/tenant-change.listener.js';
+import { TenantChangeListener } from '../../src/modules/tenant/tenant-change.listener.js';
 import { freePort } from '../../src/database/embedded-postgres.js';
 import { createUser, tenantToken } from '../helpers/auth.js';
 import { testConfig, testEndpoints } from '../helpers/env.js';

@@ -9,8 +9,8 @@ import {
 } from '@nestjs/swagger';
 import { ApiProblem } from '../../common/openapi.js';
 import { TenantRoute } from '../../common/route-scope.js';
-import { IdParam } from '../registry/dto/id.param.js';
-import { PageQuery } from '../registry/dto/list-tenants.query.js';
+import { IdParam } from '../../common/id.param.js';
+import { PageQuery } from '../../common/paging.js';
 import { CreateUserDto, UpdateUserDto, UserDto, UserPageDto } from './dto/users.dto.js';
 import { RequirePermission } from './require-permission.decorator.js';
 import { UsersService } from './users.service.js';

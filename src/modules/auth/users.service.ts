@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ConflictError, NotFoundError, ValidationFailedError } from '../../common/errors.js';
 import { requestContext } from '../../common/request-context.js';
-import type { Page } from '../registry/dto/list-tenants.query.js';
+import type { Page } from '../../common/paging.js';
 import { AuditService } from './audit.service.js';
 import type { CreateUserDto, UpdateUserDto, UserDto } from './dto/users.dto.js';
 import { checkPasswordPolicy, PasswordService } from './password.service.js';

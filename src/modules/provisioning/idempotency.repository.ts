@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { requestContext } from '../../common/request-context.js';
+import { IdempotencyKeyEntity } from './entities/idempotency-key.entity.js';
 
 export interface StoredAnswer {
-  request_hash: string;
-  status_code: number;
+  requestHash: string;
+  statusCode: number;
   response: Buffer;
-  key_version: string;
+  keyVersion: string;
 }
 
 /** Idempotency keys of platform-admin POSTs, in the request's platform transaction. */
@@ -17,29 +18,35 @@ export class IdempotencyRepository {
    */
   async claim(actor: string, route: string, key: string, requestHash: string): Promise<StoredAnswer | null> {
     const em = await requestContext.platformManager();
-    await em.query(
-      'DELETE FROM idempotency_keys WHERE actor_id = $1 AND route = $2 AND key = $3 AND expires_at <= now()',
-      [actor, route, key],
-    );
-    const claimed = await em.query(
-      `INSERT INTO idempotency_keys (actor_id, route, key, request_hash, status_code, response, key_version)
-       VALUES ($1, $2, $3, $4, 0, '\\x'::bytea, '') ON CONFLICT DO NOTHING RETURNING key`,
-      [actor, route, key, requestHash],
-    );
-    if (claimed.length > 0) return null;
-    const rows = await em.query(
-      'SELECT request_hash, status_code, response, key_version FROM idempotency_keys WHERE actor_id = $1 AND route = $2 AND key = $3',
-      [actor, route, key],
-    );
-    return rows[0] ?? null;
+    const keys = em.getRepository(IdempotencyKeyEntity);
+    await keys.createQueryBuilder().delete()
+      .where('actor_id = :actor AND route = :route AND key = :key AND expires_at <= now()', { actor, route, key })
+      .execute();
+    // ON CONFLICT DO NOTHING: the insert is what waits for a concurrent holder of the key
+    const claimed = await keys.createQueryBuilder().insert()
+      .values({ actorId: actor, route, key, requestHash, statusCode: 0, response: Buffer.alloc(0), keyVersion: '' })
+      .orIgnore()
+      .returning('key')
+      .updateEntity(false)
+      .execute();
+    if ((claimed.raw as unknown[]).length > 0) return null;
+    return keys.findOneBy({ actorId: actor, route, key });
   }
 
   async complete(actor: string, route: string, key: string, status: number, response: Buffer, keyVersion: string) {
     const em = await requestContext.platformManager();
-    await em.query(
-      `UPDATE idempotency_keys SET status_code = $4, response = $5, key_version = $6
-        WHERE actor_id = $1 AND route = $2 AND key = $3`,
-      [actor, route, key, status, response, keyVersion],
+    await em.getRepository(IdempotencyKeyEntity).update(
+      { actorId: actor, route, key },
+      { statusCode: status, response, keyVersion },
     );
+  }
+
+  /** Drops every expired key (after each purge run); the count. */
+  async deleteExpired(): Promise<number> {
+    const em = await requestContext.platformManager();
+    const result = await em.getRepository(IdempotencyKeyEntity).createQueryBuilder().delete()
+      .where('expires_at <= now()')
+      .execute();
+    return result.affected ?? 0;
   }
 }

@@ -1,7 +1,7 @@
 import { Body, Controller, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { PlatformRoute } from '../../common/route-scope.js';
-import { IdParam } from '../registry/dto/id.param.js';
+import { IdParam } from '../../common/id.param.js';
 import { CreateTenantDto } from './dto/create-tenant.dto.js';
 import { ProvisioningService } from './provisioning.service.js';
 

@@ -1,21 +1,20 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
 import { ValidationFailedError } from '../../common/errors.js';
 import { requestContext } from '../../common/request-context.js';
 import { AuditService } from '../auth/audit.service.js';
 import { PasswordService } from '../auth/password.service.js';
 import { UsersService } from '../auth/users.service.js';
+import { MetricsService } from '../../observability/metrics.service.js';
 import { CredentialCipher } from '../registry/credential-cipher.js';
 import { PlatformAuditRepository } from '../registry/platform-audit.repository.js';
+import { PurgeService } from '../registry/purge.service.js';
 import { TenantRecordNotFoundError, TenantStateConflictError } from '../registry/registry.errors.js';
-import { RegistryRepository } from '../registry/registry.repository.js';
-import { TenantEvents } from '../registry/tenant-events.js';
 import type { TenantView } from '../tenant/tenant.repository.js';
+import { TenantService } from '../tenant/tenant.service.js';
 import type { CreateTenantDto } from './dto/create-tenant.dto.js';
 import { IdempotencyRepository } from './idempotency.repository.js';
 import { IdempotencyKeyReusedError, InvalidIdempotencyKeyError } from './provisioning.errors.js';
-import { ProvisioningRepository } from './provisioning.repository.js';
-import { MetricsService } from '../../observability/metrics.service.js';
 
 /** Settings every tenant starts with; `POST …/provision` puts back any that went missing. */
 export const DEFAULT_TENANT_SETTINGS: Readonly<Record<string, unknown>> = {
@@ -53,19 +52,23 @@ function canonical(value: unknown): string {
  * request's one platform transaction: everything commits together or nothing does.
  */
 @Injectable()
-export class ProvisioningService {
+export class ProvisioningService implements OnModuleInit {
   constructor(
-    private readonly repository: ProvisioningRepository,
-    private readonly registry: RegistryRepository,
+    private readonly tenants: TenantService,
     private readonly idempotency: IdempotencyRepository,
     private readonly passwords: PasswordService,
     private readonly users: UsersService,
     private readonly tenantAudit: AuditService,
     private readonly cipher: CredentialCipher,
     private readonly audit: PlatformAuditRepository,
-    private readonly events: TenantEvents,
+    private readonly purge: PurgeService,
     private readonly metrics: MetricsService,
   ) {}
+
+  /** Expired idempotency keys go after each purge run (the registry's "purge run finished"). */
+  onModuleInit(): void {
+    this.purge.onRunFinished(() => this.idempotency.deleteExpired());
+  }
 
   /** `replayed` answers come from the stored first result of the same Idempotency-Key. */
   async create(body: CreateTenantDto, idempotencyKey?: string): Promise<{ status: number; body: ProvisionedTenant; replayed: boolean }> {
@@ -91,9 +94,9 @@ export class ProvisioningService {
     const aad = `idempotency:v1:${actor}:${CREATE_ROUTE}:${idempotencyKey}`;
     const stored = await this.idempotency.claim(actor, CREATE_ROUTE, idempotencyKey, hash);
     if (stored) {
-      if (stored.request_hash !== hash) throw new IdempotencyKeyReusedError();
-      const answer = this.cipher.openBytes(stored.response, stored.key_version, aad);
-      return { status: stored.status_code, body: JSON.parse(answer.toString('utf8')), replayed: true };
+      if (stored.requestHash !== hash) throw new IdempotencyKeyReusedError();
+      const answer = this.cipher.openBytes(stored.response, stored.keyVersion, aad);
+      return { status: stored.statusCode, body: JSON.parse(answer.toString('utf8')), replayed: true };
     }
     const result = await this.provision(body);
     // The answer can hold the generated password, so it is stored sealed.
@@ -103,17 +106,18 @@ export class ProvisioningService {
   }
 
   private async provision(body: CreateTenantDto): Promise<ProvisionedTenant> {
-    const created = await this.repository.insertTenant({
+    const created = await this.tenants.create({
       subdomain: body.subdomain,
       companyName: body.companyName,
       type: body.type ?? 'client',
       tier: body.tier ?? 'free',
     });
-    await this.repository.ensureDefaultSettings(created.id, DEFAULT_TENANT_SETTINGS);
+    await this.tenants.ensureDefaultSettings(created.id, DEFAULT_TENANT_SETTINGS);
     const initialPassword = body.admin.password ? undefined : randomBytes(18).toString('base64url');
     const hash = await this.passwords.hash(body.admin.password ?? initialPassword!);
     const admin = await this.users.createFirstAdmin(created.id, body.admin.email, hash);
-    const tenant = (await this.repository.activate(created.id))!;
+    // announces the tenant ("tenant changed"): a miss for its subdomain may sit in some instance's cache
+    const tenant = (await this.tenants.activate(created.id))!;
     await this.tenantAudit.recordForTenant(tenant.id, {
       action: 'tenant.provisioned', actorId: null, targetType: 'tenant', targetId: tenant.id, detail: { adminId: admin.id },
     });
@@ -121,29 +125,26 @@ export class ProvisioningService {
       action: 'tenant.provisioned', targetType: 'tenant', targetId: tenant.id, targetTenantId: tenant.id,
       detail: { subdomain: tenant.subdomain, type: tenant.type, tier: tenant.tier, adminId: admin.id },
     });
-    // A miss for this subdomain may sit in some instance's cache: announce the new tenant.
-    await this.events.changed(tenant.id, tenant.subdomain);
     return { tenant, admin: { id: admin.id, email: admin.email, ...(initialPassword ? { initialPassword } : {}) } };
   }
 
   /** Re-runs every step; each repairs what is missing and leaves what is in place. */
   async reprovision(id: string): Promise<{ steps: StepResult[] }> {
-    const tenant = await this.registry.findById(id, true);
+    const tenant = await this.tenants.findById(id, { lock: true });
     if (!tenant) throw new TenantRecordNotFoundError();
     if (tenant.status === 'deleted') throw new TenantStateConflictError('A deleted tenant cannot be provisioned; restore it first.');
     const steps: StepResult[] = [{ name: 'tenant_record', status: 'ok' }];
-    const settingsRepaired = await this.repository.ensureDefaultSettings(id, DEFAULT_TENANT_SETTINGS);
+    const settingsRepaired = await this.tenants.ensureDefaultSettings(id, DEFAULT_TENANT_SETTINGS);
     steps.push({ name: 'default_settings', status: settingsRepaired ? 'repaired' : 'ok' });
     // Without the original email (never kept) a lost admin cannot be re-created automatically.
     const admin = await this.users.findFirstAdmin(id);
     steps.push({ name: 'admin_user', status: admin ? 'ok' : 'missing' });
-    const activated = await this.repository.activate(id);
+    const activated = await this.tenants.activate(id); // announced when it changed
     steps.push({ name: 'activation', status: activated ? 'repaired' : 'ok' });
     await this.audit.insert({
       action: 'tenant.reprovisioned', targetType: 'tenant', targetId: id, targetTenantId: id,
       detail: { steps: Object.fromEntries(steps.map((s) => [s.name, s.status])) },
     });
-    if (activated) await this.events.changed(id, tenant.subdomain);
     return { steps };
   }
 }

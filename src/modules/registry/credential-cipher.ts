@@ -41,11 +41,6 @@ export class CredentialCipher {
     }
   }
 
-  /** Key versions this process can open. */
-  get knownVersions(): string[] {
-    return [...this.keys.keys()];
-  }
-
   seal(plaintext: Buffer | string, aad: string): Sealed {
     const key = this.keys.get(this.currentVersion)!;
     const iv = randomBytes(12);

@@ -1,23 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { requestContext } from '../../common/request-context.js';
-import { affectedOf } from '../../database/query-rows.js';
 import type { Sealed } from './credential-cipher.js';
+import { IntegrationEntity } from './entities/integration.entity.js';
 
-export interface IntegrationRow {
-  tenant_id: string;
-  name: string;
-  provider: string;
-  field_names: string[];
-  ciphertext: Buffer;
-  iv: Buffer;
-  auth_tag: Buffer;
-  key_version: string;
-  created_at: Date;
-  updated_at: Date;
-}
-
-const sealedOf = (r: IntegrationRow): Sealed => ({
-  ciphertext: r.ciphertext, iv: r.iv, authTag: r.auth_tag, keyVersion: r.key_version,
+const sealedOf = (r: IntegrationEntity): Sealed => ({
+  ciphertext: r.ciphertext, iv: r.iv, authTag: r.authTag, keyVersion: r.keyVersion,
 });
 
 /** Integration credentials: tenant-scoped reads and writes, platform-scoped re-encryption. */
@@ -25,60 +12,66 @@ const sealedOf = (r: IntegrationRow): Sealed => ({
 export class IntegrationsRepository {
   static sealedOf = sealedOf;
 
-  async list(): Promise<IntegrationRow[]> {
+  async list(): Promise<IntegrationEntity[]> {
     const em = await requestContext.tenantManager();
-    return em.query('SELECT * FROM integrations ORDER BY name');
+    return em.getRepository(IntegrationEntity).find({ order: { name: 'ASC' } });
   }
 
-  async find(name: string): Promise<IntegrationRow | undefined> {
+  async find(name: string): Promise<IntegrationEntity | null> {
     const em = await requestContext.tenantManager();
-    return (await em.query('SELECT * FROM integrations WHERE name = $1', [name]))[0];
+    return em.getRepository(IntegrationEntity).findOneBy({ name });
   }
 
   /** Insert or replace in the current tenant; tenant_id comes from the context only. */
-  async upsert(name: string, provider: string, fields: string[], sealed: Sealed): Promise<IntegrationRow> {
+  async upsert(name: string, provider: string, fields: string[], sealed: Sealed): Promise<IntegrationEntity> {
     const em = await requestContext.tenantManager();
-    const rows = await em.query(
-      `INSERT INTO integrations (tenant_id, name, provider, field_names, ciphertext, iv, auth_tag, key_version)
-       VALUES (app.current_tenant_id(), $1, $2, $3, $4, $5, $6, $7)
-       ON CONFLICT (tenant_id, name) DO UPDATE SET provider = EXCLUDED.provider,
-         field_names = EXCLUDED.field_names, ciphertext = EXCLUDED.ciphertext, iv = EXCLUDED.iv,
-         auth_tag = EXCLUDED.auth_tag, key_version = EXCLUDED.key_version, updated_at = now()
-       RETURNING *`,
-      [name, provider, fields, sealed.ciphertext, sealed.iv, sealed.authTag, sealed.keyVersion],
-    );
-    return rows[0];
+    await em.createQueryBuilder().insert().into(IntegrationEntity)
+      .values({
+        tenantId: () => 'app.current_tenant_id()',
+        name,
+        provider,
+        fieldNames: fields,
+        ciphertext: sealed.ciphertext,
+        iv: sealed.iv,
+        authTag: sealed.authTag,
+        keyVersion: sealed.keyVersion,
+      })
+      // a replacement keeps created_at; updated_at takes the insert's default, now()
+      .orUpdate(['provider', 'field_names', 'ciphertext', 'iv', 'auth_tag', 'key_version', 'updated_at'], ['tenant_id', 'name'])
+      .updateEntity(false)
+      .execute();
+    return (await this.find(name))!;
   }
 
   async delete(name: string): Promise<boolean> {
     const em = await requestContext.tenantManager();
-    return affectedOf(await em.query('DELETE FROM integrations WHERE name = $1', [name])) > 0;
+    return ((await em.getRepository(IntegrationEntity).delete({ name })).affected ?? 0) > 0;
   }
 
   // --- platform scope (key rotation) ---
 
   /** A batch of rows sealed under another key, locked; rows locked by others are skipped. */
-  async lockStale(currentVersion: string, limit: number, tenantIds?: string[]): Promise<IntegrationRow[]> {
+  async lockStale(currentVersion: string, limit: number, tenantIds?: string[]): Promise<IntegrationEntity[]> {
     const em = await requestContext.platformManager();
-    return em.query(
-      `SELECT * FROM integrations WHERE key_version <> $1 AND ($3::uuid[] IS NULL OR tenant_id = ANY($3))
+    // FOR UPDATE SKIP LOCKED as plain SQL: TypeORM's setLock needs a transaction TypeORM began,
+    // and the session's BEGIN is its own (db-session.ts). The rows are then read by key.
+    const keys: Array<{ tenant_id: string; name: string }> = await em.query(
+      `SELECT tenant_id, name FROM integrations WHERE key_version <> $1 AND ($3::uuid[] IS NULL OR tenant_id = ANY($3))
         ORDER BY tenant_id, name LIMIT $2 FOR UPDATE SKIP LOCKED`,
       [currentVersion, limit, tenantIds ?? null],
     );
+    if (keys.length === 0) return [];
+    return em.getRepository(IntegrationEntity).find({
+      where: keys.map((k) => ({ tenantId: k.tenant_id, name: k.name })),
+      order: { tenantId: 'ASC', name: 'ASC' },
+    });
   }
 
-  async reseal(row: IntegrationRow, sealed: Sealed): Promise<void> {
+  async reseal(row: IntegrationEntity, sealed: Sealed): Promise<void> {
     const em = await requestContext.platformManager();
-    await em.query(
-      `UPDATE integrations SET ciphertext = $3, iv = $4, auth_tag = $5, key_version = $6
-        WHERE tenant_id = $1 AND name = $2`,
-      [row.tenant_id, row.name, sealed.ciphertext, sealed.iv, sealed.authTag, sealed.keyVersion],
+    await em.getRepository(IntegrationEntity).update(
+      { tenantId: row.tenantId, name: row.name },
+      { ciphertext: sealed.ciphertext, iv: sealed.iv, authTag: sealed.authTag, keyVersion: sealed.keyVersion },
     );
-  }
-
-  async countByVersion(): Promise<Record<string, number>> {
-    const em = await requestContext.platformManager();
-    const rows = await em.query('SELECT key_version, count(*)::int AS n FROM integrations GROUP BY 1');
-    return Object.fromEntries(rows.map((r: { key_version: string; n: number }) => [r.key_version, r.n]));
   }
 }

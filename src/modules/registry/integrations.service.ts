@@ -4,7 +4,8 @@ import { DatabaseSessions } from '../../database/database-sessions.js';
 import { AuditService } from '../auth/audit.service.js';
 import { CredentialCipher, DecryptionError, integrationAad } from './credential-cipher.js';
 import { CredentialIntegrityError, IntegrationNotFoundError } from './registry.errors.js';
-import { IntegrationsRepository, type IntegrationRow } from './integrations.repository.js';
+import type { IntegrationEntity } from './entities/integration.entity.js';
+import { IntegrationsRepository } from './integrations.repository.js';
 
 /** What the API shows of an integration: never a secret value. */
 export interface IntegrationView {
@@ -15,12 +16,12 @@ export interface IntegrationView {
   updatedAt: string;
 }
 
-const view = (r: IntegrationRow): IntegrationView => ({
+const view = (r: IntegrationEntity): IntegrationView => ({
   name: r.name,
   provider: r.provider,
-  fields: r.field_names,
-  createdAt: new Date(r.created_at).toISOString(),
-  updatedAt: new Date(r.updated_at).toISOString(),
+  fields: r.fieldNames,
+  createdAt: new Date(r.createdAt).toISOString(),
+  updatedAt: new Date(r.updatedAt).toISOString(),
 });
 
 /** Third-party credentials of the current tenant, sealed with AES-256-GCM at rest. */
@@ -79,18 +80,18 @@ export class IntegrationsService {
     for (;;) {
       const done = await this.sessions.runAsPlatform('keys:rotate', async () => {
         const rows = (await this.repository.lockStale(this.cipher.currentVersion, batchSize + poisoned.size, tenantIds))
-          .filter((r) => !poisoned.has(`${r.tenant_id}/${r.name}`));
+          .filter((r) => !poisoned.has(`${r.tenantId}/${r.name}`));
         for (const row of rows) {
           try {
-            const plain = this.cipher.open(IntegrationsRepository.sealedOf(row), integrationAad(row.tenant_id, row.name));
-            await this.repository.reseal(row, this.cipher.seal(plain, integrationAad(row.tenant_id, row.name)));
+            const plain = this.cipher.open(IntegrationsRepository.sealedOf(row), integrationAad(row.tenantId, row.name));
+            await this.repository.reseal(row, this.cipher.seal(plain, integrationAad(row.tenantId, row.name)));
             resealed++;
           } catch (err) {
             if (!(err instanceof DecryptionError)) throw err;
             // Unknown key or tampered row: leave it, report it, go on with the others.
-            poisoned.add(`${row.tenant_id}/${row.name}`);
+            poisoned.add(`${row.tenantId}/${row.name}`);
             failed++;
-            this.logger.error(`cannot re-seal integration ${row.name} of tenant ${row.tenant_id}: ${err.message}`);
+            this.logger.error(`cannot re-seal integration ${row.name} of tenant ${row.tenantId}: ${err.message}`);
           }
         }
         return rows.length === 0;
@@ -99,9 +100,9 @@ export class IntegrationsService {
     }
   }
 
-  private open(row: IntegrationRow): Record<string, unknown> {
+  private open(row: IntegrationEntity): Record<string, unknown> {
     try {
-      const plain = this.cipher.open(IntegrationsRepository.sealedOf(row), integrationAad(row.tenant_id, row.name));
+      const plain = this.cipher.open(IntegrationsRepository.sealedOf(row), integrationAad(row.tenantId, row.name));
       return JSON.parse(plain.toString('utf8'));
     } catch (err) {
       if (err instanceof DecryptionError) throw new CredentialIntegrityError();

@@ -12,31 +12,11 @@ export interface TenantTable {
 
 /**
  * SQL of the tenant purge, run as the platform role in platform scope. The tables come from the
- * catalog (every table with a tenant_id column), never from a hand-kept list.
+ * catalog (every table with a tenant_id column), never from a hand-kept list: plain SQL, since
+ * the point is to reach every tenant table, whichever module owns it, without an entity for it.
  */
 @Injectable()
 export class PurgeRepository {
-  async due(limit: number, only?: string[]): Promise<string[]> {
-    const em = await requestContext.platformManager();
-    const rows = await em.query(
-      `SELECT id FROM tenants WHERE status = 'deleted' AND purge_after <= now()
-          AND ($2::uuid[] IS NULL OR id = ANY($2)) ORDER BY purge_after LIMIT $1`,
-      [limit, only ?? null],
-    );
-    return rows.map((r: { id: string }) => r.id);
-  }
-
-  /** Locks a tenant that is still due; null when it is not (restored meanwhile, or another instance has it). */
-  async lockDue(id: string): Promise<{ id: string; subdomain: string } | null> {
-    const em = await requestContext.platformManager();
-    const rows = await em.query(
-      `SELECT id, subdomain FROM tenants WHERE id = $1 AND status = 'deleted' AND purge_after <= now()
-        FOR UPDATE SKIP LOCKED`,
-      [id],
-    );
-    return rows[0] ?? null;
-  }
-
   /** Every tenant table, children before parents (so foreign keys never block a delete). */
   async tenantTables(): Promise<TenantTable[]> {
     const em = await requestContext.platformManager();
@@ -82,15 +62,5 @@ export class PurgeRepository {
     const em = await requestContext.platformManager();
     const [{ n }] = await em.query(`SELECT count(*)::int AS n FROM ${table.qualified} WHERE tenant_id = $1`, [tenantId]);
     return n;
-  }
-
-  async deleteTenant(id: string): Promise<void> {
-    const em = await requestContext.platformManager();
-    await em.query('DELETE FROM tenants WHERE id = $1', [id]);
-  }
-
-  async deleteExpiredIdempotencyKeys(): Promise<number> {
-    const em = await requestContext.platformManager();
-    return affectedOf(await em.query('DELETE FROM idempotency_keys WHERE expires_at <= now()'));
   }
 }

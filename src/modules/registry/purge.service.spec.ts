@@ -2,18 +2,18 @@ import { jest } from '@jest/globals';
 import type { AppConfig } from '../../config/app-config.js';
 import type { DatabaseSessions } from '../../database/database-sessions.js';
 import type { PlatformAuditRepository } from './platform-audit.repository.js';
+import type { TenantService } from '../tenant/tenant.service.js';
 import type { PurgeRepository } from './purge.repository.js';
 import { PurgeService } from './purge.service.js';
-import type { TenantEvents } from './tenant-events.js';
 
 // The schedule only; the purge itself is proven against Postgres in test/integration.
 describe('PurgeService schedule', () => {
   function make(intervalSeconds: number) {
     const due = jest.fn(async () => [] as string[]);
     const sessions = { runAsPlatform: (_actor: string, fn: () => Promise<unknown>) => fn() } as unknown as DatabaseSessions;
-    const repository = { due, deleteExpiredIdempotencyKeys: async () => 0 } as unknown as PurgeRepository;
+    const tenants = { dueForPurge: due } as unknown as TenantService;
     const service = new PurgeService(
-      sessions, repository, {} as PlatformAuditRepository, {} as TenantEvents,
+      sessions, {} as PurgeRepository, tenants, {} as PlatformAuditRepository,
       { purgeIntervalSeconds: intervalSeconds } as AppConfig,
     );
     return { service, due };

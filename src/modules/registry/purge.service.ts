@@ -1,9 +1,9 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config.js';
 import { DatabaseSessions } from '../../database/database-sessions.js';
+import { TenantService } from '../tenant/tenant.service.js';
 import { PlatformAuditRepository } from './platform-audit.repository.js';
 import { PurgeRepository } from './purge.repository.js';
-import { TenantEvents } from './tenant-events.js';
 
 export class PurgeIncompleteError extends Error {}
 
@@ -13,25 +13,33 @@ export interface PurgeReport {
 }
 
 /**
- * Hard-deletes tenants past purgeAfter: every row of every tenant table, then the tenant row,
- * one tenant per platform transaction. Tables the platform role may not DELETE from (the
+ * Hard-deletes tenants past purgeAfter: every row of every tenant table, then the tenant row
+ * (through the tenant module), one tenant per platform transaction. Tables the platform role may not DELETE from (the
  * append-only audit trail) go with the tenant row through ON DELETE CASCADE; afterwards every
  * tenant table is counted again and a single leftover row rolls the whole tenant back.
  * `npm run tenants:purge` runs it once; the service runs it every TENANT_PURGE_INTERVAL_SECONDS.
+ * Other modules' housekeeping hangs on the end of each run (onRunFinished), e.g. provisioning
+ * dropping expired idempotency keys.
  */
 @Injectable()
 export class PurgeService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('TenantPurge');
   private timer?: NodeJS.Timeout;
   private running?: Promise<PurgeReport>;
+  private readonly runFinished: Array<() => Promise<unknown>> = [];
 
   constructor(
     private readonly sessions: DatabaseSessions,
     private readonly repository: PurgeRepository,
+    private readonly tenants: TenantService,
     private readonly audit: PlatformAuditRepository,
-    private readonly events: TenantEvents,
     private readonly config: AppConfig,
   ) {}
+
+  /** "Purge run finished": `task` runs after each run, in a platform transaction of its own. */
+  onRunFinished(task: () => Promise<unknown>): void {
+    this.runFinished.push(task);
+  }
 
   onApplicationBootstrap(): void {
     const seconds = this.config.purgeIntervalSeconds;
@@ -64,7 +72,7 @@ export class PurgeService implements OnApplicationBootstrap, OnApplicationShutdo
 
   private async run(only?: string[]): Promise<PurgeReport> {
     const report: PurgeReport = { purged: [], failed: [] };
-    const due = await this.sessions.runAsPlatform('tenants:purge', () => this.repository.due(1000, only));
+    const due = await this.sessions.runAsPlatform('tenants:purge', () => this.tenants.dueForPurge(1000, only));
     for (const id of due) {
       try {
         const rows = await this.purgeOne(id);
@@ -74,20 +82,20 @@ export class PurgeService implements OnApplicationBootstrap, OnApplicationShutdo
         this.logger.error(`purge of tenant ${id} failed and was rolled back: ${(err as Error).message}`);
       }
     }
-    await this.sessions.runAsPlatform('tenants:purge', () => this.repository.deleteExpiredIdempotencyKeys());
+    for (const task of this.runFinished) await this.sessions.runAsPlatform('tenants:purge', task);
     return report;
   }
 
   private purgeOne(id: string): Promise<Record<string, number> | null> {
     return this.sessions.runAsPlatform('tenants:purge', async () => {
-      const tenant = await this.repository.lockDue(id);
+      const tenant = await this.tenants.lockDueForPurge(id);
       if (!tenant) return null;
       const tables = await this.repository.tenantTables();
       const rows: Record<string, number> = {};
       for (const table of tables) {
         if (table.canDelete) rows[table.name] = await this.repository.deleteRows(table, id);
       }
-      await this.repository.deleteTenant(id);
+      await this.tenants.deletePurged(tenant);
       for (const table of tables) {
         if (!table.canSelect) throw new PurgeIncompleteError(`cannot verify ${table.name}: no SELECT privilege`);
         const left = await this.repository.countRows(table, id);
@@ -97,7 +105,6 @@ export class PurgeService implements OnApplicationBootstrap, OnApplicationShutdo
         action: 'tenant.purged', targetType: 'tenant', targetId: id, targetTenantId: id,
         detail: { subdomain: tenant.subdomain, rows },
       });
-      await this.events.changed(id, tenant.subdomain);
       return rows;
     });
   }

@@ -9,12 +9,6 @@ export class TenantRecordNotFoundError extends NotFoundError {
 
 export class TenantStateConflictError extends ConflictError {}
 
-export class SubdomainTakenError extends ConflictError {
-  constructor() {
-    super('This subdomain is already taken.');
-  }
-}
-
 export class IntegrationNotFoundError extends NotFoundError {
   constructor() {
     super('No integration with this name.');

@@ -1,13 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config.js';
 import { normaliseSubdomain, subdomainProblem } from '../tenant/subdomain.js';
+import type { Page } from '../../common/paging.js';
 import type { TenantView } from '../tenant/tenant.repository.js';
-import type { ListTenantsQuery, Page, PlatformAuditQuery } from './dto/list-tenants.query.js';
+import { TenantService } from '../tenant/tenant.service.js';
+import type { ListTenantsQuery, PlatformAuditQuery } from './dto/list-tenants.query.js';
 import type { UpdateTenantDto } from './dto/update-tenant.dto.js';
 import { PlatformAuditRepository, type PlatformAuditView } from './platform-audit.repository.js';
 import { TenantRecordNotFoundError, TenantStateConflictError } from './registry.errors.js';
-import { RegistryRepository } from './registry.repository.js';
-import { TenantEvents } from './tenant-events.js';
 
 export interface SubdomainAvailability {
   subdomain: string;
@@ -17,14 +17,14 @@ export interface SubdomainAvailability {
 
 /**
  * The tenant lifecycle for platform admins. Each change runs in the request's platform
- * transaction together with its platform audit entry and the tenant_changed notification.
+ * transaction together with its platform audit entry; the tenant module writes the row and
+ * sends the tenant_changed notification.
  */
 @Injectable()
 export class RegistryService {
   constructor(
-    private readonly tenants: RegistryRepository,
+    private readonly tenants: TenantService,
     private readonly audit: PlatformAuditRepository,
-    private readonly events: TenantEvents,
     private readonly config: AppConfig,
   ) {}
 
@@ -47,7 +47,6 @@ export class RegistryService {
       action: 'tenant.updated', targetType: 'tenant', targetId: id, targetTenantId: id,
       detail: { fields: Object.keys(patch).filter((k) => (patch as Record<string, unknown>)[k] !== undefined) },
     });
-    await this.events.changed(id, after.subdomain);
     return after;
   }
 
@@ -56,7 +55,7 @@ export class RegistryService {
     if (before.status === 'deleted') throw new TenantStateConflictError('A deleted tenant cannot be suspended.');
     if (before.status === 'suspended') return before;
     const after = await this.tenants.suspend(id, reason ?? null);
-    return this.changed('tenant.suspended', after, { from: before.status, ...(reason ? { reason } : {}) });
+    return this.audited('tenant.suspended', after, { from: before.status, ...(reason ? { reason } : {}) });
   }
 
   async reactivate(id: string): Promise<TenantView> {
@@ -64,31 +63,31 @@ export class RegistryService {
     if (before.status === 'deleted') throw new TenantStateConflictError('A deleted tenant must be restored, not reactivated.');
     if (before.status === 'active') return before;
     const after = await this.tenants.reactivate(id);
-    return this.changed('tenant.reactivated', after, { from: before.status });
+    return this.audited('tenant.reactivated', after, { from: before.status });
   }
 
   async softDelete(id: string): Promise<TenantView> {
     const before = await this.require(id, true);
     if (before.status === 'deleted') return before;
     const after = await this.tenants.softDelete(id, this.config.purgeAfterDays);
-    return this.changed('tenant.deleted', after, { from: before.status, purgeAfter: after.purgeAfter });
+    return this.audited('tenant.deleted', after, { from: before.status, purgeAfter: after.purgeAfter });
   }
 
   async restore(id: string): Promise<TenantView> {
     const before = await this.require(id, true);
     if (before.status !== 'deleted') throw new TenantStateConflictError('Only a deleted tenant can be restored.');
-    if (!(await this.tenants.beforePurge(id))) {
+    if (!(await this.tenants.isBeforePurge(id))) {
       throw new TenantStateConflictError('The tenant is past its purgeAfter time and can no longer be restored.');
     }
     const after = await this.tenants.restore(id);
-    return this.changed('tenant.restored', after, { to: after.status });
+    return this.audited('tenant.restored', after, { to: after.status });
   }
 
   async subdomainAvailability(raw: string): Promise<SubdomainAvailability> {
     const subdomain = normaliseSubdomain(raw).slice(0, 64);
     const problem = subdomainProblem(subdomain);
     if (problem) return { subdomain, available: false, reason: problem };
-    if (await this.tenants.subdomainExists(subdomain)) return { subdomain, available: false, reason: 'taken' };
+    if (await this.tenants.subdomainTaken(subdomain)) return { subdomain, available: false, reason: 'taken' };
     return { subdomain, available: true };
   }
 
@@ -99,14 +98,13 @@ export class RegistryService {
     return { items, page, limit, total };
   }
 
-  private async changed(action: string, tenant: TenantView, detail: Record<string, unknown>): Promise<TenantView> {
+  private async audited(action: string, tenant: TenantView, detail: Record<string, unknown>): Promise<TenantView> {
     await this.audit.insert({ action, targetType: 'tenant', targetId: tenant.id, targetTenantId: tenant.id, detail });
-    await this.events.changed(tenant.id, tenant.subdomain);
     return tenant;
   }
 
   private async require(id: string, lock = false): Promise<TenantView> {
-    const tenant = await this.tenants.findById(id, lock);
+    const tenant = await this.tenants.findById(id, { lock });
     if (!tenant) throw new TenantRecordNotFoundError();
     return tenant;
   }

@@ -2,7 +2,7 @@ import { Body, Controller, Get, Patch, Query } from '@nestjs/common';
 import { TenantRoute } from '../../common/route-scope.js';
 import { RequirePermission } from '../auth/require-permission.decorator.js';
 import { TenantAuditQuery } from './dto/list-tenants.query.js';
-import { UpdateTenantSettingsDto } from './dto/tenant-settings.dto.js';
+import { UpdateTenantSettingsDto } from '../tenant/dto/tenant-settings.dto.js';
 import { TenantAdminService } from './tenant-admin.service.js';
 
 @TenantRoute()

@@ -1,7 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { requestContext } from '../../common/request-context.js';
-import { rowsOf } from '../../database/query-rows.js';
-import { TENANT_COLUMNS, tenantFromRow, type TenantView } from '../tenant/tenant.repository.js';
 
 export interface TenantAuditView {
   id: string;
@@ -15,37 +13,16 @@ export interface TenantAuditView {
   createdAt: string;
 }
 
-/** The current tenant's own row, counts and audit trail, through the tenant role's RLS. */
+/**
+ * Reads of the current tenant's audit trail (table audit_logs, owned by auth), through the
+ * tenant role's RLS. Here until AuditService offers these reads; registry never writes the table.
+ */
 @Injectable()
 export class TenantAdminRepository {
-  /** Current settings, row locked so concurrent merges do not lose each other's keys. */
-  async lockSettings(): Promise<Record<string, unknown> | null> {
+  async countAudit(): Promise<number> {
     const em = await requestContext.tenantManager();
-    const rows = await em.query('SELECT settings FROM tenants WHERE id = app.current_tenant_id() FOR UPDATE');
-    return rows[0]?.settings ?? null;
-  }
-
-  async writeSettings(settings: Record<string, unknown>): Promise<TenantView> {
-    const em = await requestContext.tenantManager();
-    const rows = rowsOf(await em.query(
-      `UPDATE tenants SET settings = $1::jsonb, updated_at = now() WHERE id = app.current_tenant_id()
-       RETURNING ${TENANT_COLUMNS}`,
-      [JSON.stringify(settings)],
-    ));
-    return tenantFromRow(rows[0]);
-  }
-
-  async stats(): Promise<{ users: number; resources: number; sharedWithMe: number; auditEntries: number }> {
-    const em = await requestContext.tenantManager();
-    // The resource counts come from the listing function's totals: index-driven branches (own,
-    // global, shared with me) under RLS, not a count over every row the policy admits.
-    const [row] = await em.query(
-      `SELECT (SELECT count(*) FROM users)::int AS users,
-              (SELECT count(*) FROM audit_logs)::int AS audit_entries,
-              (SELECT total FROM app.list_visible_resources('own', NULL, 1, 0) LIMIT 1) AS resources,
-              (SELECT total FROM app.list_visible_resources('shared', NULL, 1, 0) LIMIT 1) AS shared`,
-    );
-    return { users: row.users, resources: row.resources, sharedWithMe: row.shared, auditEntries: row.audit_entries };
+    const [{ n }] = await em.query('SELECT count(*)::int AS n FROM audit_logs');
+    return n;
   }
 
   async auditPage(q: { page: number; limit: number; action?: string }): Promise<{ items: TenantAuditView[]; total: number }> {

@@ -1,42 +1,36 @@
 import { Injectable } from '@nestjs/common';
-import { ValidationFailedError } from '../../common/errors.js';
+import type { Page } from '../../common/paging.js';
 import { AuditService } from '../auth/audit.service.js';
-import { TenantNotFoundError } from '../tenant/tenant.errors.js';
+import { UsersService } from '../auth/users.service.js';
+import { SharingService } from '../sharing/sharing.service.js';
 import type { TenantView } from '../tenant/tenant.repository.js';
-import type { Page, TenantAuditQuery } from './dto/list-tenants.query.js';
-import { SETTINGS_LIMITS } from './dto/tenant-fields.js';
+import { TenantService } from '../tenant/tenant.service.js';
+import type { TenantAuditQuery } from './dto/list-tenants.query.js';
 import { TenantAdminRepository, type TenantAuditView } from './tenant-admin.repository.js';
 
-/** RFC 7396 JSON merge patch: objects merge recursively, null removes, anything else replaces. */
-export function mergePatch(target: unknown, patch: unknown): unknown {
-  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch;
-  const base: Record<string, unknown> =
-    target !== null && typeof target === 'object' && !Array.isArray(target) ? { ...(target as object) } : {};
-  for (const [key, value] of Object.entries(patch)) {
-    if (value === null) delete base[key];
-    else base[key] = mergePatch(base[key], value);
-  }
-  return base;
+export interface TenantStats {
+  users: number;
+  resources: number;
+  sharedWithMe: number;
+  auditEntries: number;
 }
 
-/** What a tenant admin does to the tenant itself: settings, stats, the audit trail. */
+/**
+ * What a tenant admin does to the tenant as a whole: settings (the tenant module's row, with an
+ * audit entry), stats (each count from the module that owns the table), the audit trail.
+ */
 @Injectable()
 export class TenantAdminService {
   constructor(
     private readonly repository: TenantAdminRepository,
+    private readonly tenants: TenantService,
+    private readonly users: UsersService,
+    private readonly sharing: SharingService,
     private readonly audit: AuditService,
   ) {}
 
   async updateSettings(patch: Record<string, unknown>): Promise<TenantView> {
-    const current = await this.repository.lockSettings();
-    if (current === null) throw new TenantNotFoundError();
-    const next = mergePatch(current, patch) as Record<string, unknown>;
-    if (Buffer.byteLength(JSON.stringify(next), 'utf8') > SETTINGS_LIMITS.maxBytes) {
-      throw new ValidationFailedError(
-        [{ field: 'settings', message: `settings may hold at most ${SETTINGS_LIMITS.maxBytes} bytes in all` }],
-      );
-    }
-    const tenant = await this.repository.writeSettings(next);
+    const tenant = await this.tenants.updateSettings(patch);
     await this.audit.record({
       action: 'tenant.settings_updated',
       targetType: 'tenant',
@@ -46,8 +40,14 @@ export class TenantAdminService {
     return tenant;
   }
 
-  stats() {
-    return this.repository.stats();
+  async stats(): Promise<TenantStats> {
+    // Totals of one-row pages: the resource counts come from the listing function's totals
+    // (index-driven branches under RLS), not from a count over every row the policy admits.
+    const users = await this.users.list({ page: 1, limit: 1 });
+    const own = await this.sharing.list({ scope: 'own', page: 1, limit: 1 });
+    const shared = await this.sharing.list({ scope: 'shared', page: 1, limit: 1 });
+    const auditEntries = await this.repository.countAudit();
+    return { users: users.total, resources: own.total, sharedWithMe: shared.total, auditEntries };
   }
 
   async auditPage(q: TenantAuditQuery): Promise<Page<TenantAuditView>> {

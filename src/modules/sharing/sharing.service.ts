@@ -3,7 +3,7 @@ import type { FieldError } from '../../common/errors.js';
 import { requestContext } from '../../common/request-context.js';
 import { AuditService } from '../auth/audit.service.js';
 import { hasPermissions } from '../auth/permissions.js';
-import type { Page } from '../registry/dto/list-tenants.query.js';
+import type { Page } from '../../common/paging.js';
 import type { CreateResourceDto, ListResourcesQuery, SharingDto, UpdateResourceDto } from './dto/resource.dto.js';
 import {
   GlobalPublishForbiddenError, InvalidSharingError, NotResourceOwnerError, ResourceNotFoundError,

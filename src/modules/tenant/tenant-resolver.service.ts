@@ -28,7 +28,7 @@ export interface TenantSources {
  */
 @Injectable()
 export class TenantResolver {
-  readonly cache: TenantCache;
+  private readonly cache: TenantCache;
 
   constructor(
     private readonly repository: TenantRepository,
@@ -76,5 +76,15 @@ export class TenantResolver {
   /** Forgets a tenant so the next request reads its current state. */
   invalidate(idOrSubdomain: string): void {
     this.cache.invalidate(idOrSubdomain);
+  }
+
+  /** Forgets every tenant (the change notifications were lost). */
+  clearCache(): void {
+    this.cache.clear();
+  }
+
+  /** Hits, misses and entries of the resolution cache, for the metrics. */
+  cacheStats(): { hits: number; misses: number; size: number } {
+    return { hits: this.cache.hits, misses: this.cache.misses, size: this.cache.size };
   }
 }

@@ -1,5 +1,5 @@
 import { ErrorCode } from '../../common/error-codes.js';
-import { AppError } from '../../common/errors.js';
+import { AppError, ConflictError } from '../../common/errors.js';
 
 export class TenantRequiredError extends AppError {
   constructor() {
@@ -22,5 +22,11 @@ export class TenantSuspendedError extends AppError {
 export class TenantMismatchError extends AppError {
   constructor() {
     super(ErrorCode.TenantMismatch, 'The tenant named by the request differs from the tenant of the access token or of another header.');
+  }
+}
+
+export class SubdomainTakenError extends ConflictError {
+  constructor() {
+    super('This subdomain is already taken.');
   }
 }

@@ -9,7 +9,7 @@ import {
   Trim,
   type TenantTier,
   type TenantType,
-} from '../../registry/dto/tenant-fields.js';
+} from '../../tenant/dto/tenant-fields.js';
 
 export class FirstAdminDto {
   @Trim() @IsString() @MaxLength(254) @IsEmail()

@@ -1,23 +1,15 @@
-import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Matches, Max, Min } from 'class-validator';
-import { TENANT_STATUSES, TENANT_TIERS, TENANT_TYPES, type TenantStatus, type TenantTier, type TenantType } from './tenant-fields.js';
-
-const toInt = ({ value }: { value: unknown }) =>
-  typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
-
-/** docs/api.md pagination: page ≥ 1 (default 1), limit 1–100 (default 20); anything else is 400. */
-export class PageQuery {
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000)
-  page?: number;
-
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100)
-  limit?: number;
-}
-
-export const TENANT_SORTS = [
-  'createdAt', '-createdAt', 'updatedAt', '-updatedAt', 'companyName', '-companyName', 'subdomain', '-subdomain',
-] as const;
-export type TenantSort = (typeof TENANT_SORTS)[number];
+import { IsIn, IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
+import { PageQuery } from '../../../common/paging.js';
+import {
+  TENANT_SORTS,
+  TENANT_STATUSES,
+  TENANT_TIERS,
+  TENANT_TYPES,
+  type TenantSort,
+  type TenantStatus,
+  type TenantTier,
+  type TenantType,
+} from '../../tenant/dto/tenant-fields.js';
 
 export class ListTenantsQuery extends PageQuery {
   @IsOptional() @IsIn(TENANT_STATUSES)
@@ -48,11 +40,4 @@ export class PlatformAuditQuery extends PageQuery {
 export class TenantAuditQuery extends PageQuery {
   @IsOptional() @IsString() @Matches(/^[a-z][a-z0-9_.]{1,63}$/)
   action?: string;
-}
-
-export interface Page<T> {
-  items: T[];
-  page: number;
-  limit: number;
-  total: number;
 }

@@ -1,5 +1,5 @@
 import { IsIn, IsOptional, IsString, Length } from 'class-validator';
-import { IsJsonObject } from './json-object.validator.js';
+import { IsJsonObject } from '../../../common/json-object.validator.js';
 import {
   COMPANY_NAME_MAX,
   METADATA_LIMITS,
@@ -8,7 +8,7 @@ import {
   Trim,
   type TenantTier,
   type TenantType,
-} from './tenant-fields.js';
+} from '../../tenant/dto/tenant-fields.js';
 
 export class UpdateTenantDto {
   @IsOptional() @Trim() @IsString() @Length(1, COMPANY_NAME_MAX)

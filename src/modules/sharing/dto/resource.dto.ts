@@ -3,8 +3,8 @@ import { Type } from 'class-transformer';
 import {
   ArrayMaxSize, IsArray, IsDefined, IsIn, IsOptional, IsString, IsUUID, Length, Matches, ValidateNested,
 } from 'class-validator';
-import { IsJsonObject } from '../../registry/dto/json-object.validator.js';
-import { PageQuery } from '../../registry/dto/list-tenants.query.js';
+import { IsJsonObject } from '../../../common/json-object.validator.js';
+import { PageQuery } from '../../../common/paging.js';
 import type { ListScope, ResourceView, SharingMode } from '../sharing.repository.js';
 
 export const SHARING_MODES = ['private', 'global', 'selective'] as const satisfies readonly SharingMode[];

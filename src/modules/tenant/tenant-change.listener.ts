@@ -7,8 +7,8 @@ import {
 } from '@nestjs/common';
 import pg from 'pg';
 import { DATABASE_ENDPOINTS, type DatabaseEndpoints } from '../../database/database.tokens.js';
-import { TenantResolver } from '../tenant/tenant-resolver.service.js';
 import { TENANT_CHANGED_CHANNEL } from './tenant-events.js';
+import { TenantResolver } from './tenant-resolver.service.js';
 
 const RECONNECT_MS = 1_000;
 
@@ -24,8 +24,6 @@ export class TenantChangeListener implements OnApplicationBootstrap, OnApplicati
   private client?: pg.Client;
   private closing = false;
   private retry?: NodeJS.Timeout;
-  /** notifications received (tests and metrics read it) */
-  received = 0;
 
   constructor(
     @Inject(DATABASE_ENDPOINTS) private readonly endpoints: DatabaseEndpoints,
@@ -56,7 +54,6 @@ export class TenantChangeListener implements OnApplicationBootstrap, OnApplicati
     });
     client.on('notification', (msg) => {
       if (msg.channel !== TENANT_CHANGED_CHANNEL || !msg.payload) return;
-      this.received++;
       this.resolver.invalidate(msg.payload);
     });
     client.on('error', (err) => this.lost(client, err));
@@ -82,7 +79,7 @@ export class TenantChangeListener implements OnApplicationBootstrap, OnApplicati
     if (this.closing || this.client !== client) return;
     this.client = undefined;
     this.logger.warn(`LISTEN connection lost${err ? ` (${err.message})` : ''}; reconnecting`);
-    this.resolver.cache.clear();
+    this.resolver.clearCache();
     void client.end().catch(() => undefined);
     this.scheduleReconnect();
   }

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { PlatformRoute } from '../../common/route-scope.js';
-import { IdParam } from './dto/id.param.js';
+import { IdParam } from '../../common/id.param.js';
 import { ListTenantsQuery } from './dto/list-tenants.query.js';
 import { SuspendTenantDto, UpdateTenantDto } from './dto/update-tenant.dto.js';
 import { RegistryService } from './registry.service.js';
@@ -8,7 +8,7 @@ import { RegistryService } from './registry.service.js';
 /** The tenant registry for platform admins (creation and provisioning: provisioning module). */
 @PlatformRoute()
 @Controller('v1/admin/tenants')
-export class TenantsAdminController {
+export class AdminTenantsController {
   constructor(private readonly registry: RegistryService) {}
 
   @Get()

@@ -1,5 +1,5 @@
 import { IsDefined } from 'class-validator';
-import { IsJsonObject } from './json-object.validator.js';
+import { IsJsonObject } from '../../../common/json-object.validator.js';
 import { SETTINGS_LIMITS } from './tenant-fields.js';
 
 /** JSON merge patch (RFC 7396) of the tenant's settings: a null value removes a key. */

@@ -1,4 +1,4 @@
-import { mergePatch } from './tenant-admin.service.js';
+import { mergePatch } from './merge-patch.js';
 
 describe('mergePatch (RFC 7396)', () => {
   it.each([

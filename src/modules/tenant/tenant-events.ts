@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { requestContext } from '../../common/request-context.js';
-import { TenantResolver } from '../tenant/tenant-resolver.service.js';
+import { TenantResolver } from './tenant-resolver.service.js';
 
 /** The channel every instance LISTENs on; the payload is a tenant id. */
 export const TENANT_CHANGED_CHANNEL = 'tenant_changed';
@@ -15,6 +15,7 @@ export class TenantEvents {
 
   async changed(tenantId: string, subdomain?: string): Promise<void> {
     const em = await requestContext.platformManager();
+    // pg_notify: a function call, nothing for a query builder to build
     await em.query('SELECT pg_notify($1, $2)', [TENANT_CHANGED_CHANNEL, tenantId]);
     // The subdomain too: an instance may hold a cached miss for it (keyed by name, not id).
     if (subdomain) await em.query('SELECT pg_notify($1, $2)', [TENANT_CHANGED_CHANNEL, subdomain]);

@@ -1,6 +1,6 @@
 import { Transform } from 'class-transformer';
 import { registerDecorator, type ValidationOptions } from 'class-validator';
-import { normaliseSubdomain, subdomainProblem } from '../../tenant/subdomain.js';
+import { normaliseSubdomain, subdomainProblem } from '../subdomain.js';
 
 export const TENANT_TYPES = ['client', 'solution', 'industry', 'platform'] as const;
 export const TENANT_TIERS = ['free', 'professional', 'enterprise'] as const;
@@ -8,6 +8,12 @@ export const TENANT_STATUSES = ['provisioning', 'active', 'suspended', 'deleted'
 export type TenantType = (typeof TENANT_TYPES)[number];
 export type TenantTier = (typeof TENANT_TIERS)[number];
 export type TenantStatus = (typeof TENANT_STATUSES)[number];
+
+/** Orders of the platform listing of tenants; a leading "-" is descending. */
+export const TENANT_SORTS = [
+  'createdAt', '-createdAt', 'updatedAt', '-updatedAt', 'companyName', '-companyName', 'subdomain', '-subdomain',
+] as const;
+export type TenantSort = (typeof TENANT_SORTS)[number];
 
 export const COMPANY_NAME_MAX = 200;
 export const METADATA_LIMITS = { maxBytes: 16 * 1024, maxDepth: 8 };
