@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSourceOptions } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { DatabaseSessions } from './database-sessions.js';
+import { ENTITIES } from './entities.js';
 import { PreparingClient } from './prepared-statements.js';
 import {
   DATABASE_ENDPOINTS,
@@ -18,7 +19,7 @@ function runtimeOptions(name: string, url: string, poolSize: number, config: App
     url,
     synchronize: false,
     migrationsRun: false,
-    entities: [],
+    entities: ENTITIES,
     logging: false,
     extra: {
       max: poolSize,

@@ -6,7 +6,6 @@ import { AuditService } from '../auth/audit.service.js';
 import { PasswordService } from '../auth/password.service.js';
 import { UsersService } from '../auth/users.service.js';
 import { CredentialCipher } from '../registry/credential-cipher.js';
-import { PlatformAuditRepository } from '../registry/platform-audit.repository.js';
 import { TenantRecordNotFoundError, TenantStateConflictError } from '../registry/registry.errors.js';
 import { RegistryRepository } from '../registry/registry.repository.js';
 import { TenantEvents } from '../registry/tenant-events.js';
@@ -62,7 +61,7 @@ export class ProvisioningService {
     private readonly users: UsersService,
     private readonly tenantAudit: AuditService,
     private readonly cipher: CredentialCipher,
-    private readonly audit: PlatformAuditRepository,
+    private readonly audit: AuditService,
     private readonly events: TenantEvents,
     private readonly metrics: MetricsService,
   ) {}
@@ -117,7 +116,7 @@ export class ProvisioningService {
     await this.tenantAudit.recordForTenant(tenant.id, {
       action: 'tenant.provisioned', actorId: null, targetType: 'tenant', targetId: tenant.id, detail: { adminId: admin.id },
     });
-    await this.audit.insert({
+    await this.audit.recordPlatformChange({
       action: 'tenant.provisioned', targetType: 'tenant', targetId: tenant.id, targetTenantId: tenant.id,
       detail: { subdomain: tenant.subdomain, type: tenant.type, tier: tenant.tier, adminId: admin.id },
     });
@@ -139,7 +138,7 @@ export class ProvisioningService {
     steps.push({ name: 'admin_user', status: admin ? 'ok' : 'missing' });
     const activated = await this.repository.activate(id);
     steps.push({ name: 'activation', status: activated ? 'repaired' : 'ok' });
-    await this.audit.insert({
+    await this.audit.recordPlatformChange({
       action: 'tenant.reprovisioned', targetType: 'tenant', targetId: id, targetTenantId: id,
       detail: { steps: Object.fromEntries(steps.map((s) => [s.name, s.status])) },
     });

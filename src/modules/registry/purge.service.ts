@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config.js';
 import { DatabaseSessions } from '../../database/database-sessions.js';
-import { PlatformAuditRepository } from './platform-audit.repository.js';
+import { AuditService } from '../auth/audit.service.js';
 import { PurgeRepository } from './purge.repository.js';
 import { TenantEvents } from './tenant-events.js';
 
@@ -28,7 +28,7 @@ export class PurgeService implements OnApplicationBootstrap, OnApplicationShutdo
   constructor(
     private readonly sessions: DatabaseSessions,
     private readonly repository: PurgeRepository,
-    private readonly audit: PlatformAuditRepository,
+    private readonly audit: AuditService,
     private readonly events: TenantEvents,
     private readonly config: AppConfig,
   ) {}
@@ -93,7 +93,7 @@ export class PurgeService implements OnApplicationBootstrap, OnApplicationShutdo
         const left = await this.repository.countRows(table, id);
         if (left > 0) throw new PurgeIncompleteError(`${left} row(s) of ${table.name} would remain`);
       }
-      await this.audit.insert({
+      await this.audit.recordPlatformChange({
         action: 'tenant.purged', targetType: 'tenant', targetId: id, targetTenantId: id,
         detail: { subdomain: tenant.subdomain, rows },
       });

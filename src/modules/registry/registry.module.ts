@@ -6,7 +6,6 @@ import { IntegrationsController } from './integrations.controller.js';
 import { IntegrationsRepository } from './integrations.repository.js';
 import { IntegrationsService } from './integrations.service.js';
 import { PlatformAdminController } from './platform-admin.controller.js';
-import { PlatformAuditRepository } from './platform-audit.repository.js';
 import { PurgeRepository } from './purge.repository.js';
 import { PurgeService } from './purge.service.js';
 import { RegistryRepository } from './registry.repository.js';
@@ -26,7 +25,6 @@ import { TenantsAdminController } from './tenants-admin.controller.js';
     CredentialCipher,
     IntegrationsRepository,
     IntegrationsService,
-    PlatformAuditRepository,
     PurgeRepository,
     PurgeService,
     RegistryRepository,
@@ -36,6 +34,6 @@ import { TenantsAdminController } from './tenants-admin.controller.js';
     TenantChangeListener,
     TenantEvents,
   ],
-  exports: [CredentialCipher, PlatformAuditRepository, TenantEvents, RegistryRepository, IntegrationsService, PurgeService],
+  exports: [CredentialCipher, TenantEvents, RegistryRepository, IntegrationsService, PurgeService],
 })
 export class RegistryModule {}

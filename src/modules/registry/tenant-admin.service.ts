@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { ValidationFailedError } from '../../common/errors.js';
-import { AuditService } from '../auth/audit.service.js';
+import { AuditService, type AuditView } from '../auth/audit.service.js';
 import { TenantNotFoundError } from '../tenant/tenant.errors.js';
 import type { TenantView } from '../tenant/tenant.repository.js';
 import type { Page, TenantAuditQuery } from './dto/list-tenants.query.js';
 import { SETTINGS_LIMITS } from './dto/tenant-fields.js';
-import { TenantAdminRepository, type TenantAuditView } from './tenant-admin.repository.js';
+import { TenantAdminRepository } from './tenant-admin.repository.js';
 
 /** RFC 7396 JSON merge patch: objects merge recursively, null removes, anything else replaces. */
 export function mergePatch(target: unknown, patch: unknown): unknown {
@@ -50,10 +50,10 @@ export class TenantAdminService {
     return this.repository.stats();
   }
 
-  async auditPage(q: TenantAuditQuery): Promise<Page<TenantAuditView>> {
+  async auditPage(q: TenantAuditQuery): Promise<Page<AuditView>> {
     const page = q.page ?? 1;
     const limit = q.limit ?? 20;
-    const { items, total } = await this.repository.auditPage({ page, limit, action: q.action });
+    const { items, total } = await this.audit.tenantPage({ page, limit, action: q.action });
     return { items, page, limit, total };
   }
 }

@@ -10,5 +10,6 @@ import { SharingService } from './sharing.service.js';
   imports: [TenantModule, AuthModule],
   controllers: [SharingController],
   providers: [SharingRepository, SharingService],
+  exports: [SharingService],
 })
 export class SharingModule {}

@@ -1,0 +1,22 @@
+import { AuditLogEntity } from '../modules/auth/entities/audit-log.entity.js';
+import { PlatformAdminEntity } from '../modules/auth/entities/platform-admin.entity.js';
+import { PlatformAuditLogEntity } from '../modules/auth/entities/platform-audit-log.entity.js';
+import { PlatformRefreshTokenEntity } from '../modules/auth/entities/platform-refresh-token.entity.js';
+import { RefreshTokenEntity } from '../modules/auth/entities/refresh-token.entity.js';
+import { UserEntity } from '../modules/auth/entities/user.entity.js';
+import { ResourceShareEntity } from '../modules/sharing/entities/resource-share.entity.js';
+import { ResourceEntity } from '../modules/sharing/entities/resource.entity.js';
+
+/** Every table's entity, once; DatabaseModule passes the list to both data sources. */
+export const ENTITIES = [
+  // auth
+  UserEntity,
+  RefreshTokenEntity,
+  PlatformAdminEntity,
+  PlatformRefreshTokenEntity,
+  AuditLogEntity,
+  PlatformAuditLogEntity,
+  // sharing
+  ResourceEntity,
+  ResourceShareEntity,
+];
