@@ -6,7 +6,7 @@ import { checkPasswordPolicy, PasswordService } from '../modules/auth/password.s
 import { PlatformAdminsRepository } from '../modules/auth/platform-admins.repository.js';
 import { RefreshTokensRepository } from '../modules/auth/refresh-tokens.repository.js';
 import { UsersRepository } from '../modules/auth/users.repository.js';
-import { TenantRepository } from '../modules/tenant/tenant.repository.js';
+import { TenantResolver } from '../modules/tenant/tenant-resolver.service.js';
 import { withCliContext } from './cli-context.js';
 
 // `npm run users:reset-password -- --tenant <subdomain> --email <email>` (a tenant user) or
@@ -89,7 +89,7 @@ void withCliContext(async (ctx) => {
     revoked = done;
     console.log(`password of platform admin ${email} reset; ${revoked} refresh token(s) revoked`);
   } else {
-    const tenant = await ctx.get(TenantRepository).resolve(args.tenant!.trim().toLowerCase());
+    const tenant = await ctx.get(TenantResolver).lookup(args.tenant!.trim().toLowerCase());
     if (!tenant) {
       console.error(`no tenant with subdomain ${args.tenant}`);
       return 1;

@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { NoDatabaseContextError, requestContext } from '../../common/request-context.js';
+import { requestContext } from '../../common/request-context.js';
 import { DatabaseSessions } from '../../database/database-sessions.js';
-import type { TransactionSession } from '../../database/db-session.js';
+import { AuditRepository, type AuditRow, type AuditView, type PlatformAuditView } from './audit.repository.js';
+
+export type { AuditView, PlatformAuditView } from './audit.repository.js';
 
 export interface AuditEntry {
   action: string;
@@ -12,15 +14,22 @@ export interface AuditEntry {
   actorId?: string | null;
 }
 
-/** Writes the tenant audit trail (append-only table audit_logs). */
+export interface PlatformAuditEntry extends Omit<AuditEntry, 'actorId'> {
+  /** the tenant the change is about, for GET /v1/admin/audit-logs?tenantId= */
+  targetTenantId?: string | null;
+}
+
+/** The tenant audit trail (audit_logs) and the platform one (platform_audit_logs); both append-only. */
 @Injectable()
 export class AuditService {
-  constructor(private readonly sessions: DatabaseSessions) {}
+  constructor(
+    private readonly sessions: DatabaseSessions,
+    private readonly repository: AuditRepository,
+  ) {}
 
   /** Appends an entry inside the current tenant transaction: it commits or rolls back with the change. */
   async record(entry: AuditEntry): Promise<void> {
-    const em = await requestContext.tenantManager();
-    await em.query(TENANT_INSERT, tenantValues(entry));
+    await this.repository.insert(tenantRow(entry));
   }
 
   /**
@@ -28,8 +37,7 @@ export class AuditService {
    * see how it came to be; commits or rolls back with the platform transaction.
    */
   async recordForTenant(tenantId: string, entry: AuditEntry): Promise<void> {
-    const em = await requestContext.platformManager();
-    await em.query(FOR_TENANT_INSERT, [tenantId, ...auditValues(entry, entry.actorId ?? null)]);
+    await this.repository.insertForTenant(tenantId, row(entry, entry.actorId ?? null));
   }
 
   /**
@@ -37,7 +45,7 @@ export class AuditService {
    * request's own connection, after its ROLLBACK, never on a second connection.
    */
   recordEvenOnRollback(entry: AuditEntry): void {
-    requestSession('tenant').writeEvenOnRollback(TENANT_INSERT, tenantValues(entry));
+    this.repository.insertEvenOnRollback(tenantRow(entry));
   }
 
   /**
@@ -46,48 +54,61 @@ export class AuditService {
    * has one (after its ROLLBACK on failure), else in a platform transaction of its own.
    */
   async recordPlatform(entry: AuditEntry): Promise<void> {
-    const values = auditValues(entry, entry.actorId ?? null);
-    const session = requestContext.get()?.session;
-    if (session?.scope === 'platform') {
-      (session as TransactionSession).writeEvenOnRollback(PLATFORM_INSERT, values);
+    const values = { ...row(entry, entry.actorId ?? null), targetTenantId: null };
+    if (requestContext.get()?.session?.scope === 'platform') {
+      this.repository.insertPlatformEvenOnRollback(values);
       return;
     }
-    await this.sessions.runAsPlatform(entry.actorId ?? 'anonymous', async () => {
-      const em = await requestContext.platformManager();
-      await em.query(PLATFORM_INSERT, values);
-    });
+    await this.sessions.runAsPlatform(entry.actorId ?? 'anonymous', () => this.repository.insertPlatform(values));
+  }
+
+  /**
+   * Appends a platform audit entry for a change made in the current platform transaction (a
+   * tenant's lifecycle, provisioning, the purge): it commits or rolls back with the change. The
+   * actor is the request's admin, else the transaction's actor (a job, the CLI).
+   */
+  async recordPlatformChange(entry: PlatformAuditEntry): Promise<void> {
+    const actorId = requestContext.get()?.principal?.subject;
+    await this.repository.insertPlatform({ ...row(entry, null), actorId, targetTenantId: entry.targetTenantId ?? null });
+  }
+
+  /** One page of the current tenant's trail, newest first, optionally of one action. */
+  tenantPage(q: { page: number; limit: number; action?: string }): Promise<{ items: AuditView[]; total: number }> {
+    return this.repository.page({ limit: q.limit, offset: (q.page - 1) * q.limit, action: q.action });
+  }
+
+  /** How many entries the current tenant's trail holds. */
+  count(): Promise<number> {
+    return this.repository.count();
+  }
+
+  /** One page of the platform trail, newest first, optionally about one tenant and of one action. */
+  platformPage(q: {
+    page: number;
+    limit: number;
+    tenantId?: string;
+    action?: string;
+  }): Promise<{ items: PlatformAuditView[]; total: number }> {
+    return this.repository.platformPage({ limit: q.limit, offset: (q.page - 1) * q.limit, tenantId: q.tenantId, action: q.action });
   }
 }
 
-const TENANT_INSERT = `INSERT INTO audit_logs (tenant_id, actor_id, action, target_type, target_id, request_id, ip, detail)
-  VALUES (app.current_tenant_id(), $1, $2, $3, $4, $5, $6, $7)`;
-const FOR_TENANT_INSERT = `INSERT INTO audit_logs (tenant_id, actor_id, action, target_type, target_id, request_id, ip, detail)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`;
-const PLATFORM_INSERT = `INSERT INTO platform_audit_logs (actor_id, action, target_type, target_id, request_id, ip, detail)
-  VALUES ($1, $2, $3, $4, $5, $6, $7)`;
-
-function tenantValues(entry: AuditEntry) {
+/** A tenant entry's columns; the actor defaults to the request's principal. */
+function tenantRow(entry: AuditEntry): AuditRow {
   const principal = requestContext.get()?.principal;
-  return auditValues(entry, entry.actorId === undefined ? (principal?.subject ?? null) : entry.actorId);
-}
-
-/** The request's transaction of `scope`; throws outside one. */
-function requestSession(scope: 'tenant' | 'platform'): TransactionSession {
-  const session = requestContext.get()?.session;
-  if (!session || session.scope !== scope) throw new NoDatabaseContextError(scope);
-  return session as TransactionSession;
+  return row(entry, entry.actorId === undefined ? (principal?.subject ?? null) : entry.actorId);
 }
 
 /** actor, action, target type and id, request id, client address, detail: both trails' columns. */
-function auditValues(entry: AuditEntry, actorId: string | null) {
+function row(entry: AuditEntry, actorId: string | null): AuditRow {
   const state = requestContext.get();
-  return [
+  return {
     actorId,
-    entry.action,
-    entry.targetType ?? null,
-    entry.targetId ?? null,
-    state?.requestId ?? null,
-    state?.ip ?? null,
-    JSON.stringify(entry.detail ?? {}),
-  ];
+    action: entry.action,
+    targetType: entry.targetType ?? null,
+    targetId: entry.targetId ?? null,
+    requestId: state?.requestId ?? null,
+    ip: state?.ip ?? null,
+    detail: entry.detail ?? {},
+  };
 }

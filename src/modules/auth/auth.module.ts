@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { TenantModule } from '../tenant/tenant.module.js';
+import { AuditRepository } from './audit.repository.js';
 import { AuditService } from './audit.service.js';
 import { AuthController } from './auth.controller.js';
 import { Authenticator } from './authenticator.service.js';
@@ -25,6 +26,7 @@ import { UsersService } from './users.service.js';
   providers: [
     AuthService,
     AuditService,
+    AuditRepository,
     PasswordService,
     TokenService,
     UsersRepository,

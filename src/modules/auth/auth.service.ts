@@ -7,8 +7,8 @@ import { MetricsService } from '../../observability/metrics.service.js';
 import { DatabaseSessions } from '../../database/database-sessions.js';
 import { isUuid } from '../tenant/subdomain.js';
 import { TenantNotFoundError } from '../tenant/tenant.errors.js';
-import { TenantRepository } from '../tenant/tenant.repository.js';
 import { TenantResolver, type TenantSources } from '../tenant/tenant-resolver.service.js';
+import { TenantService } from '../tenant/tenant.service.js';
 import { AuditService } from './audit.service.js';
 import { InvalidCredentialsError, InvalidRefreshTokenError } from './auth.errors.js';
 import type { TokenResponse } from './dto/token-response.dto.js';
@@ -18,8 +18,9 @@ import { PasswordService } from './password.service.js';
 import { permissionsFor } from './permissions.js';
 import { PlatformAdminsRepository } from './platform-admins.repository.js';
 import { RefreshTokensRepository, type RefreshTokenRow } from './refresh-tokens.repository.js';
+import type { UserEntity } from './entities/user.entity.js';
 import { TokenService } from './token.service.js';
-import { UsersRepository, type UserRow } from './users.repository.js';
+import { UsersRepository } from './users.repository.js';
 
 const PLATFORM_PREFIX = 'p.';
 
@@ -32,7 +33,7 @@ export class AuthService {
     private readonly users: UsersRepository,
     private readonly refreshTokens: RefreshTokensRepository,
     private readonly admins: PlatformAdminsRepository,
-    private readonly tenants: TenantRepository,
+    private readonly tenants: TenantService,
     private readonly resolver: TenantResolver,
     private readonly sessions: DatabaseSessions,
     private readonly passwords: PasswordService,
@@ -68,7 +69,7 @@ export class AuthService {
     await this.throttle.check(account, state.ip);
     const user = await this.users.findByEmail(email);
     // Always verify (against a dummy hash for unknown emails) so timing tells nothing.
-    const ok = await this.passwords.verify(user?.password_hash, password);
+    const ok = await this.passwords.verify(user?.passwordHash, password);
     if (!user || !ok || user.status !== 'active') {
       await this.throttle.failed(account, state.ip);
       this.audit.recordEvenOnRollback({
@@ -86,13 +87,13 @@ export class AuthService {
   }
 
   /** Issues an access token and a new refresh token in `familyId` for a tenant user. */
-  async issueTenantTokens(user: UserRow, familyId: string): Promise<TokenResponse> {
+  async issueTenantTokens(user: UserEntity, familyId: string): Promise<TokenResponse> {
     const tenant = requestContext.get()!;
-    const subdomain = (await this.tenants.findCurrent())?.subdomain;
+    const subdomain = (await this.currentTenant())?.subdomain;
     const accessToken = this.tokens.signAccess({
       scope: 'tenant',
       subject: user.id,
-      tenantId: user.tenant_id,
+      tenantId: user.tenantId,
       subdomain,
       role: user.role,
     });
@@ -121,26 +122,26 @@ export class AuthService {
     const outcome = await this.sessions.runAsTenant(tenant.id, async (): Promise<RefreshOutcome> => {
       const row = await this.refreshTokens.findByHashForUpdate(hash);
       if (!row) return { ok: false };
-      if (row.used_at) {
-        await this.refreshTokens.revokeFamily(row.family_id);
+      if (row.usedAt) {
+        await this.refreshTokens.revokeFamily(row.familyId);
         await this.audit.record({
           action: 'auth.refresh_reuse',
-          actorId: row.user_id,
+          actorId: row.userId,
           targetType: 'user',
-          targetId: row.user_id,
-          detail: { familyId: row.family_id },
+          targetId: row.userId,
+          detail: { familyId: row.familyId },
         });
         return { ok: false };
       }
       if (!live(row)) return { ok: false };
       await this.refreshTokens.markUsed(row.id);
-      const user = await this.users.findById(row.user_id);
+      const user = await this.users.findById(row.userId);
       if (!user || user.status !== 'active') {
-        await this.refreshTokens.revokeFamily(row.family_id);
+        await this.refreshTokens.revokeFamily(row.familyId);
         return { ok: false };
       }
       await this.audit.record({ action: 'auth.refresh', actorId: user.id, targetType: 'user', targetId: user.id });
-      return { ok: true, tokens: await this.issueTenantTokens(user, row.family_id) };
+      return { ok: true, tokens: await this.issueTenantTokens(user, row.familyId) };
     });
     // Thrown after the commit, so a revoked family stays revoked.
     if (!outcome.ok) throw new InvalidRefreshTokenError();
@@ -155,8 +156,8 @@ export class AuthService {
     await this.sessions.runAsTenant(tenant.id, async () => {
       const row = await this.refreshTokens.findByHashForUpdate(hash);
       if (!row) return;
-      await this.refreshTokens.revokeFamily(row.family_id);
-      await this.audit.record({ action: 'auth.logout', actorId: row.user_id, targetType: 'user', targetId: row.user_id });
+      await this.refreshTokens.revokeFamily(row.familyId);
+      await this.audit.record({ action: 'auth.logout', actorId: row.userId, targetType: 'user', targetId: row.userId });
     });
   }
 
@@ -177,10 +178,20 @@ export class AuthService {
     }
   }
 
+  /** The current request's tenant, or null when its row is not visible. */
+  private async currentTenant() {
+    try {
+      return await this.tenants.current();
+    } catch (err) {
+      if (err instanceof TenantNotFoundError) return null;
+      throw err;
+    }
+  }
+
   async me() {
     const { principal } = requestContext.get()!;
     const user = await this.users.findById(principal!.subject);
-    const tenant = await this.tenants.findCurrent();
+    const tenant = await this.currentTenant();
     if (!user || !tenant) throw new InvalidCredentialsError();
     return {
       user: { id: user.id, email: user.email, role: user.role },
@@ -205,7 +216,7 @@ export class AuthService {
     const account = `platform:${email.toLowerCase()}`;
     await this.throttle.check(account, state?.ip);
     const admin = await this.admins.findByEmail(email);
-    const ok = await this.passwords.verify(admin?.password_hash, password);
+    const ok = await this.passwords.verify(admin?.passwordHash, password);
     if (!admin || !ok || admin.status !== 'active') {
       await this.throttle.failed(account, state?.ip);
       await this.audit.recordPlatform({
@@ -230,27 +241,27 @@ export class AuthService {
     const outcome = await this.sessions.runAsPlatform('refresh', async (): Promise<RefreshOutcome> => {
       const row = await this.admins.findRefreshTokenForUpdate(hash);
       if (!row) return { ok: false };
-      if (row.used_at) {
-        await this.admins.revokeRefreshFamily(row.family_id);
+      if (row.usedAt) {
+        await this.admins.revokeRefreshFamily(row.familyId);
         reuse = row;
         return { ok: false };
       }
       if (!live(row)) return { ok: false };
       await this.admins.markRefreshTokenUsed(row.id);
-      const admin = await this.admins.findById(row.user_id);
+      const admin = await this.admins.findById(row.userId);
       if (!admin || admin.status !== 'active') {
-        await this.admins.revokeRefreshFamily(row.family_id);
+        await this.admins.revokeRefreshFamily(row.familyId);
         return { ok: false };
       }
-      return { ok: true, tokens: await this.issuePlatformTokens(admin.id, row.family_id) };
+      return { ok: true, tokens: await this.issuePlatformTokens(admin.id, row.familyId) };
     });
     if (reuse) {
       await this.audit.recordPlatform({
         action: 'platform.refresh_reuse',
-        actorId: reuse.user_id,
+        actorId: reuse.userId,
         targetType: 'platform_admin',
-        targetId: reuse.user_id,
-        detail: { familyId: reuse.family_id },
+        targetId: reuse.userId,
+        detail: { familyId: reuse.familyId },
       });
     }
     if (!outcome.ok) throw new InvalidRefreshTokenError();
@@ -261,7 +272,7 @@ export class AuthService {
     const hash = this.tokens.hashRefreshToken(refreshToken);
     await this.sessions.runAsPlatform('logout', async () => {
       const row = await this.admins.findRefreshTokenForUpdate(hash);
-      if (row) await this.admins.revokeRefreshFamily(row.family_id);
+      if (row) await this.admins.revokeRefreshFamily(row.familyId);
     });
   }
 
@@ -280,5 +291,5 @@ export class AuthService {
 }
 
 function live(row: RefreshTokenRow): boolean {
-  return !row.revoked_at && new Date(row.expires_at).getTime() > Date.now();
+  return !row.revokedAt && new Date(row.expiresAt).getTime() > Date.now();
 }

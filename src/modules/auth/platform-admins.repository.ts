@@ -1,94 +1,111 @@
 import { Injectable } from '@nestjs/common';
+import { IsNull } from 'typeorm';
 import { requestContext } from '../../common/request-context.js';
+import { PlatformAdminEntity } from './entities/platform-admin.entity.js';
+import { PlatformRefreshTokenEntity } from './entities/platform-refresh-token.entity.js';
 import type { RefreshTokenRow } from './refresh-tokens.repository.js';
 
-export interface PlatformAdminRow {
-  id: string;
-  email: string;
-  password_hash: string;
-  status: string;
-}
+const NOW = () => 'now()';
 
+/** Platform admins and their refresh tokens, in platform scope. */
 @Injectable()
 export class PlatformAdminsRepository {
-  async findByEmail(email: string): Promise<PlatformAdminRow | undefined> {
+  async findByEmail(email: string): Promise<PlatformAdminEntity | null> {
     const em = await requestContext.platformManager();
-    const rows = await em.query('SELECT * FROM platform_admins WHERE email = $1', [email.toLowerCase()]);
-    return rows[0];
+    return em.getRepository(PlatformAdminEntity).findOneBy({ email: email.toLowerCase() });
   }
 
-  async count(): Promise<number> {
+  /** Id, email and status (no password hash) of an admin: the per-request check. */
+  async findById(id: string): Promise<Pick<PlatformAdminEntity, 'id' | 'email' | 'status'> | undefined> {
     const em = await requestContext.platformManager();
-    const [row] = await em.query('SELECT count(*)::int AS n FROM platform_admins');
-    return row.n;
+    return em
+      .getRepository(PlatformAdminEntity)
+      .createQueryBuilder('a')
+      .select('a.id', 'id')
+      .addSelect('a.email', 'email')
+      .addSelect('a.status', 'status')
+      .where('a.id = :id', { id })
+      .getRawOne<Pick<PlatformAdminEntity, 'id' | 'email' | 'status'>>();
   }
 
-  async insert(email: string, passwordHash: string): Promise<PlatformAdminRow> {
+  /** Whether any platform admin exists (the first one is created at boot). */
+  async any(): Promise<boolean> {
     const em = await requestContext.platformManager();
-    const rows = await em.query(
-      'INSERT INTO platform_admins (email, password_hash) VALUES ($1, $2) RETURNING *',
-      [email.toLowerCase(), passwordHash],
-    );
-    return rows[0];
+    return em.getRepository(PlatformAdminEntity).exists();
   }
 
-  async insertRefreshToken(t: { adminId: string; familyId: string; hash: string; expiresAt: Date }) {
+  /** Creates an admin unless one with this email exists (instances booting together). */
+  async insertIfAbsent(email: string, passwordHash: string): Promise<void> {
     const em = await requestContext.platformManager();
-    await em.query(
-      `INSERT INTO platform_refresh_tokens (admin_id, family_id, token_hash, expires_at)
-       VALUES ($1, $2, $3, $4)`,
-      [t.adminId, t.familyId, t.hash, t.expiresAt],
-    );
+    await em
+      .createQueryBuilder()
+      .insert()
+      .into(PlatformAdminEntity)
+      .values({ email: email.toLowerCase(), passwordHash })
+      .orIgnore()
+      .updateEntity(false)
+      .execute();
   }
 
-  async findById(id: string): Promise<PlatformAdminRow | undefined> {
+  async insertRefreshToken(t: { adminId: string; familyId: string; hash: string; expiresAt: Date }): Promise<void> {
     const em = await requestContext.platformManager();
-    const rows = await em.query('SELECT id, email, status FROM platform_admins WHERE id = $1', [id]);
-    return rows[0];
+    await em
+      .createQueryBuilder()
+      .insert()
+      .into(PlatformRefreshTokenEntity)
+      .values({ adminId: t.adminId, familyId: t.familyId, tokenHash: t.hash, expiresAt: t.expiresAt })
+      .updateEntity(false)
+      .execute();
   }
 
   /** The refresh token with this hash, locked against a concurrent refresh. */
   async findRefreshTokenForUpdate(hash: string): Promise<RefreshTokenRow | undefined> {
     const em = await requestContext.platformManager();
-    const rows = await em.query(
-      `SELECT id, admin_id AS user_id, family_id, expires_at, used_at, revoked_at
-         FROM platform_refresh_tokens WHERE token_hash = $1 FOR UPDATE`,
-      [hash],
-    );
-    return rows[0];
+    // read raw: TypeORM builds entities under a lock only in a transaction it started itself
+    return em
+      .getRepository(PlatformRefreshTokenEntity)
+      .createQueryBuilder('t')
+      .select('t.id', 'id')
+      .addSelect('t.adminId', 'userId')
+      .addSelect('t.familyId', 'familyId')
+      .addSelect('t.expiresAt', 'expiresAt')
+      .addSelect('t.usedAt', 'usedAt')
+      .addSelect('t.revokedAt', 'revokedAt')
+      .where('t.tokenHash = :hash', { hash })
+      .setLock('pessimistic_write')
+      .getRawOne<RefreshTokenRow>();
   }
 
   async markRefreshTokenUsed(id: string): Promise<void> {
     const em = await requestContext.platformManager();
-    await em.query('UPDATE platform_refresh_tokens SET used_at = now() WHERE id = $1', [id]);
+    await em.getRepository(PlatformRefreshTokenEntity).update({ id }, { usedAt: NOW });
   }
 
   /** Sets the password hash of the admin with `email`; returns the admin's id, if there is one. */
   async setPassword(email: string, passwordHash: string): Promise<string | undefined> {
     const em = await requestContext.platformManager();
-    // TypeORM answers UPDATE … RETURNING with [rows, count]
-    const [[admin]] = await em.query(
-      'UPDATE platform_admins SET password_hash = $2, updated_at = now() WHERE email = $1 RETURNING id',
-      [email, passwordHash],
-    );
-    return admin?.id;
+    const result = await em
+      .createQueryBuilder()
+      .update(PlatformAdminEntity)
+      .set({ passwordHash, updatedAt: NOW })
+      .where('email = :email', { email })
+      .returning(['id'])
+      .updateEntity(false)
+      .execute();
+    return (result.raw as { id: string }[])[0]?.id;
   }
 
   /** Revokes every live refresh token of the admin; returns how many there were. */
   async revokeAllRefreshTokens(adminId: string): Promise<number> {
     const em = await requestContext.platformManager();
-    const [, count] = await em.query(
-      'UPDATE platform_refresh_tokens SET revoked_at = now() WHERE admin_id = $1 AND revoked_at IS NULL',
-      [adminId],
-    );
-    return count ?? 0;
+    const result = await em
+      .getRepository(PlatformRefreshTokenEntity)
+      .update({ adminId, revokedAt: IsNull() }, { revokedAt: NOW });
+    return result.affected ?? 0;
   }
 
   async revokeRefreshFamily(familyId: string): Promise<void> {
     const em = await requestContext.platformManager();
-    await em.query(
-      'UPDATE platform_refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL',
-      [familyId],
-    );
+    await em.getRepository(PlatformRefreshTokenEntity).update({ familyId, revokedAt: IsNull() }, { revokedAt: NOW });
   }
 }

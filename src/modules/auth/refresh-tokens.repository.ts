@@ -1,60 +1,70 @@
 import { Injectable } from '@nestjs/common';
+import { IsNull } from 'typeorm';
 import { requestContext } from '../../common/request-context.js';
+import { RefreshTokenEntity } from './entities/refresh-token.entity.js';
 
+/** What a refresh decides on, for tenant and platform tokens alike (userId: the user or admin). */
 export interface RefreshTokenRow {
   id: string;
-  user_id: string;
-  family_id: string;
-  expires_at: Date;
-  used_at: Date | null;
-  revoked_at: Date | null;
+  userId: string;
+  familyId: string;
+  expiresAt: Date;
+  usedAt: Date | null;
+  revokedAt: Date | null;
 }
+
+// Evaluated by Postgres: the tenant comes from the transaction's setting, never from a client.
+const CURRENT_TENANT = () => 'app.current_tenant_id()';
+const NOW = () => 'now()';
 
 /** Refresh tokens of the current tenant (stored only as SHA-256 hashes). */
 @Injectable()
 export class RefreshTokensRepository {
   async insert(t: { userId: string; familyId: string; hash: string; expiresAt: Date }): Promise<void> {
     const em = await requestContext.tenantManager();
-    await em.query(
-      `INSERT INTO refresh_tokens (tenant_id, user_id, family_id, token_hash, expires_at)
-       VALUES (app.current_tenant_id(), $1, $2, $3, $4)`,
-      [t.userId, t.familyId, t.hash, t.expiresAt],
-    );
+    await em
+      .createQueryBuilder()
+      .insert()
+      .into(RefreshTokenEntity)
+      .values({ tenantId: CURRENT_TENANT, userId: t.userId, familyId: t.familyId, tokenHash: t.hash, expiresAt: t.expiresAt })
+      .updateEntity(false)
+      .execute();
   }
 
   /** The token with this hash, locked so two concurrent refreshes cannot both use it. */
   async findByHashForUpdate(hash: string): Promise<RefreshTokenRow | undefined> {
     const em = await requestContext.tenantManager();
-    const rows = await em.query(
-      `SELECT id, user_id, family_id, expires_at, used_at, revoked_at
-         FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE`,
-      [hash],
-    );
-    return rows[0];
+    // read raw: TypeORM builds entities under a lock only in a transaction it started itself
+    return em
+      .getRepository(RefreshTokenEntity)
+      .createQueryBuilder('t')
+      .select('t.id', 'id')
+      .addSelect('t.userId', 'userId')
+      .addSelect('t.familyId', 'familyId')
+      .addSelect('t.expiresAt', 'expiresAt')
+      .addSelect('t.usedAt', 'usedAt')
+      .addSelect('t.revokedAt', 'revokedAt')
+      .where('t.tokenHash = :hash', { hash })
+      .setLock('pessimistic_write')
+      .getRawOne<RefreshTokenRow>();
   }
 
   async markUsed(id: string): Promise<void> {
     const em = await requestContext.tenantManager();
-    await em.query('UPDATE refresh_tokens SET used_at = now() WHERE id = $1', [id]);
+    await em.getRepository(RefreshTokenEntity).update({ id }, { usedAt: NOW });
   }
 
   /** Revokes every live token of the user (all their sessions); returns how many there were. */
   async revokeAllOfUser(userId: string): Promise<number> {
     const em = await requestContext.tenantManager();
-    const [, count] = await em.query(
-      'UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL',
-      [userId],
-    );
-    return count ?? 0;
+    const result = await em.getRepository(RefreshTokenEntity).update({ userId, revokedAt: IsNull() }, { revokedAt: NOW });
+    return result.affected ?? 0;
   }
 
   /** Revokes every token of the family; returns how many were still live. */
   async revokeFamily(familyId: string): Promise<number> {
     const em = await requestContext.tenantManager();
-    const [, count] = await em.query(
-      'UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL',
-      [familyId],
-    );
-    return count ?? 0;
+    const result = await em.getRepository(RefreshTokenEntity).update({ familyId, revokedAt: IsNull() }, { revokedAt: NOW });
+    return result.affected ?? 0;
   }
 }

@@ -1,105 +1,147 @@
 import { Injectable } from '@nestjs/common';
 import { requestContext } from '../../common/request-context.js';
+import { UserEntity } from './entities/user.entity.js';
 
-export interface UserRow {
-  id: string;
-  tenant_id: string;
-  email: string;
-  password_hash: string;
-  role: string;
-  status: string;
-  created_at: Date;
-  updated_at: Date;
-}
+/** Every column of a user, as UPDATE … RETURNING names them. */
+const USER_PROPERTIES = ['tenantId', 'id', 'email', 'passwordHash', 'role', 'status', 'createdAt', 'updatedAt'];
+// Evaluated by Postgres: the tenant comes from the transaction's setting, never from a client.
+const CURRENT_TENANT = () => 'app.current_tenant_id()';
+const NOW = () => 'now()';
 
 /** Users of the current tenant; every query runs under the tenant's RLS context. */
 @Injectable()
 export class UsersRepository {
-  async findByEmail(email: string): Promise<UserRow | undefined> {
+  async findByEmail(email: string): Promise<UserEntity | null> {
     const em = await requestContext.tenantManager();
-    const rows = await em.query('SELECT * FROM users WHERE email = $1', [email.toLowerCase()]);
-    return rows[0];
+    return em.getRepository(UserEntity).findOneBy({ email: email.toLowerCase() });
   }
 
-  async findById(id: string): Promise<UserRow | undefined> {
+  async findById(id: string): Promise<UserEntity | null> {
     const em = await requestContext.tenantManager();
-    const rows = await em.query('SELECT * FROM users WHERE id = $1', [id]);
-    return rows[0];
+    return em.getRepository(UserEntity).findOneBy({ id });
   }
 
   /** Inserts into the current tenant: tenant_id comes from the context, never from a client. */
-  async insert(user: { email: string; passwordHash: string; role: string }): Promise<UserRow> {
+  async insert(user: { email: string; passwordHash: string; role: string }): Promise<UserEntity> {
     const em = await requestContext.tenantManager();
-    const rows = await em.query(
-      `INSERT INTO users (tenant_id, email, password_hash, role)
-       VALUES (app.current_tenant_id(), $1, $2, $3) RETURNING *`,
-      [user.email.toLowerCase(), user.passwordHash, user.role],
-    );
-    return rows[0];
+    const result = await em
+      .createQueryBuilder()
+      .insert()
+      .into(UserEntity)
+      .values({ tenantId: CURRENT_TENANT, email: user.email.toLowerCase(), passwordHash: user.passwordHash, role: user.role })
+      .returning(USER_PROPERTIES)
+      .updateEntity(false)
+      .execute();
+    return userFromRow(result.raw[0]);
   }
 
   /** The first admin of a tenant, read in platform scope (provisioning). */
   async findFirstAdmin(tenantId: string): Promise<{ id: string; email: string } | undefined> {
     const em = await requestContext.platformManager();
-    const rows = await em.query(
-      `SELECT id, email FROM users WHERE tenant_id = $1 AND role = 'admin' ORDER BY created_at LIMIT 1`,
-      [tenantId],
-    );
-    return rows[0];
+    const admin = await em.getRepository(UserEntity).findOne({
+      select: { id: true, email: true },
+      where: { tenantId, role: 'admin' },
+      order: { createdAt: 'ASC' },
+    });
+    return admin ? { id: admin.id, email: admin.email } : undefined;
   }
 
   /** A tenant's first admin, inserted in platform scope while the tenant is provisioned. */
   async insertFirstAdmin(tenantId: string, email: string, passwordHash: string): Promise<{ id: string; email: string }> {
     const em = await requestContext.platformManager();
-    const rows = await em.query(
-      `INSERT INTO users (tenant_id, email, password_hash, role) VALUES ($1, $2, $3, 'admin') RETURNING id, email`,
-      [tenantId, email.toLowerCase(), passwordHash],
-    );
-    return rows[0];
+    const result = await em
+      .createQueryBuilder()
+      .insert()
+      .into(UserEntity)
+      .values({ tenantId, email: email.toLowerCase(), passwordHash, role: 'admin' })
+      .returning(['id', 'email'])
+      .updateEntity(false)
+      .execute();
+    const [row] = result.raw as { id: string; email: string }[];
+    return { id: row.id, email: row.email };
+  }
+
+  /** How many users the current tenant has (RLS limits the count to it). */
+  async count(): Promise<number> {
+    const em = await requestContext.tenantManager();
+    return em.getRepository(UserEntity).count();
   }
 
   /** One page of the tenant's users, oldest first; RLS limits the rows to the current tenant. */
-  async page(limit: number, offset: number): Promise<{ rows: UserRow[]; total: number }> {
+  async page(limit: number, offset: number): Promise<{ rows: UserEntity[]; total: number }> {
     const em = await requestContext.tenantManager();
-    const [{ total }] = await em.query('SELECT count(*)::int AS total FROM users');
-    const rows = await em.query('SELECT * FROM users ORDER BY created_at, id LIMIT $1 OFFSET $2', [limit, offset]);
+    const [rows, total] = await em.getRepository(UserEntity).findAndCount({
+      order: { createdAt: 'ASC', id: 'ASC' },
+      take: limit,
+      skip: offset,
+    });
     return { rows, total };
   }
 
   /** Sets the password hash of the user with `email`; returns the user's id, if there is one. */
   async setPassword(email: string, passwordHash: string): Promise<string | undefined> {
     const em = await requestContext.tenantManager();
-    // TypeORM answers UPDATE … RETURNING with [rows, count]
-    const [[user]] = await em.query(
-      'UPDATE users SET password_hash = $2, updated_at = now() WHERE email = $1 RETURNING id',
-      [email, passwordHash],
-    );
-    return user?.id;
+    const result = await em
+      .createQueryBuilder()
+      .update(UserEntity)
+      .set({ passwordHash, updatedAt: NOW })
+      .where('email = :email', { email })
+      .returning(['id'])
+      .updateEntity(false)
+      .execute();
+    return (result.raw as { id: string }[])[0]?.id;
   }
 
-  async update(id: string, patch: { role?: string; status?: string }): Promise<UserRow | undefined> {
+  /** Changes role and/or status; the user as it is now, if there is one. */
+  async update(id: string, patch: { role?: string; status?: string }): Promise<UserEntity | undefined> {
     const em = await requestContext.tenantManager();
-    const rows = await em.query(
-      `UPDATE users SET role = coalesce($2, role), status = coalesce($3, status), updated_at = now()
-        WHERE id = $1 RETURNING *`,
-      [id, patch.role ?? null, patch.status ?? null],
-    );
-    // TypeORM answers UPDATE … RETURNING with [rows, count]
-    const list = Array.isArray(rows[0]) ? rows[0] : rows;
-    return list[0];
+    const set: Partial<Record<'role' | 'status', string>> = {};
+    if (patch.role !== undefined) set.role = patch.role;
+    if (patch.status !== undefined) set.status = patch.status;
+    const result = await em
+      .createQueryBuilder()
+      .update(UserEntity)
+      .set({ ...set, updatedAt: NOW })
+      .where('id = :id', { id })
+      .returning(USER_PROPERTIES)
+      .updateEntity(false)
+      .execute();
+    const [row] = result.raw as Record<string, any>[];
+    return row ? userFromRow(row) : undefined;
   }
 
   async delete(id: string): Promise<boolean> {
     const em = await requestContext.tenantManager();
-    const rows = await em.query('DELETE FROM users WHERE id = $1 RETURNING id', [id]);
-    const list = Array.isArray(rows[0]) ? rows[0] : rows;
-    return list.length > 0;
+    const result = await em.getRepository(UserEntity).delete({ id });
+    return (result.affected ?? 0) > 0;
   }
 
-  /** Role and status of a user for the per-request check: one primary-key lookup. */
+  /**
+   * Role and status of a user for the per-request check: one primary-key lookup, two columns,
+   * read raw (no entity built).
+   */
   async access(id: string): Promise<{ role: string; status: string } | undefined> {
     const em = await requestContext.tenantManager();
-    const rows = await em.query('SELECT role, status FROM users WHERE id = $1', [id]);
-    return rows[0];
+    return em
+      .getRepository(UserEntity)
+      .createQueryBuilder('u')
+      .select('u.role', 'role')
+      .addSelect('u.status', 'status')
+      .where('u.id = :id', { id })
+      .getRawOne<{ role: string; status: string }>();
   }
+}
+
+/** A user from a RETURNING row (database column names). */
+function userFromRow(r: Record<string, any>): UserEntity {
+  return Object.assign(new UserEntity(), {
+    tenantId: r.tenant_id,
+    id: r.id,
+    email: r.email,
+    passwordHash: r.password_hash,
+    role: r.role,
+    status: r.status,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  });
 }

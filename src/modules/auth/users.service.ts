@@ -4,15 +4,16 @@ import { requestContext } from '../../common/request-context.js';
 import type { Page } from '../../common/paging.js';
 import { AuditService } from './audit.service.js';
 import type { CreateUserDto, UpdateUserDto, UserDto } from './dto/users.dto.js';
+import type { UserEntity } from './entities/user.entity.js';
 import { checkPasswordPolicy, PasswordService } from './password.service.js';
-import { UsersRepository, type UserRow } from './users.repository.js';
+import { UsersRepository } from './users.repository.js';
 
-const toDto = (u: UserRow): UserDto => ({
+const toDto = (u: UserEntity): UserDto => ({
   id: u.id,
   email: u.email,
   role: u.role,
   status: u.status,
-  createdAt: new Date(u.created_at).toISOString(),
+  createdAt: new Date(u.createdAt).toISOString(),
 });
 
 /** The tenant admin's user management; every query runs under the tenant's RLS context. */
@@ -32,6 +33,11 @@ export class UsersService {
   /** Creates the first admin of a tenant being provisioned (platform scope), from a password hash. */
   createFirstAdmin(tenantId: string, email: string, passwordHash: string): Promise<{ id: string; email: string }> {
     return this.users.insertFirstAdmin(tenantId, email, passwordHash);
+  }
+
+  /** How many users the current tenant has. */
+  count(): Promise<number> {
+    return this.users.count();
   }
 
   async list(query: { page?: number; limit?: number }): Promise<Page<UserDto>> {

@@ -7,7 +7,6 @@ import { PasswordService } from '../auth/password.service.js';
 import { UsersService } from '../auth/users.service.js';
 import { MetricsService } from '../../observability/metrics.service.js';
 import { CredentialCipher } from '../registry/credential-cipher.js';
-import { PlatformAuditRepository } from '../registry/platform-audit.repository.js';
 import { PurgeService } from '../registry/purge.service.js';
 import { TenantRecordNotFoundError, TenantStateConflictError } from '../registry/registry.errors.js';
 import type { TenantView } from '../tenant/tenant.repository.js';
@@ -58,9 +57,8 @@ export class ProvisioningService implements OnModuleInit {
     private readonly idempotency: IdempotencyRepository,
     private readonly passwords: PasswordService,
     private readonly users: UsersService,
-    private readonly tenantAudit: AuditService,
     private readonly cipher: CredentialCipher,
-    private readonly audit: PlatformAuditRepository,
+    private readonly audit: AuditService,
     private readonly purge: PurgeService,
     private readonly metrics: MetricsService,
   ) {}
@@ -118,10 +116,10 @@ export class ProvisioningService implements OnModuleInit {
     const admin = await this.users.createFirstAdmin(created.id, body.admin.email, hash);
     // announces the tenant ("tenant changed"): a miss for its subdomain may sit in some instance's cache
     const tenant = (await this.tenants.activate(created.id))!;
-    await this.tenantAudit.recordForTenant(tenant.id, {
+    await this.audit.recordForTenant(tenant.id, {
       action: 'tenant.provisioned', actorId: null, targetType: 'tenant', targetId: tenant.id, detail: { adminId: admin.id },
     });
-    await this.audit.insert({
+    await this.audit.recordPlatformChange({
       action: 'tenant.provisioned', targetType: 'tenant', targetId: tenant.id, targetTenantId: tenant.id,
       detail: { subdomain: tenant.subdomain, type: tenant.type, tier: tenant.tier, adminId: admin.id },
     });
@@ -141,7 +139,7 @@ export class ProvisioningService implements OnModuleInit {
     steps.push({ name: 'admin_user', status: admin ? 'ok' : 'missing' });
     const activated = await this.tenants.activate(id); // announced when it changed
     steps.push({ name: 'activation', status: activated ? 'repaired' : 'ok' });
-    await this.audit.insert({
+    await this.audit.recordPlatformChange({
       action: 'tenant.reprovisioned', targetType: 'tenant', targetId: id, targetTenantId: id,
       detail: { steps: Object.fromEntries(steps.map((s) => [s.name, s.status])) },
     });

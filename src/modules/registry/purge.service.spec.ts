@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
 import type { AppConfig } from '../../config/app-config.js';
 import type { DatabaseSessions } from '../../database/database-sessions.js';
-import type { PlatformAuditRepository } from './platform-audit.repository.js';
+import type { AuditService } from '../auth/audit.service.js';
 import type { TenantService } from '../tenant/tenant.service.js';
 import type { PurgeRepository } from './purge.repository.js';
 import { PurgeService } from './purge.service.js';
@@ -13,7 +13,7 @@ describe('PurgeService schedule', () => {
     const sessions = { runAsPlatform: (_actor: string, fn: () => Promise<unknown>) => fn() } as unknown as DatabaseSessions;
     const tenants = { dueForPurge: due } as unknown as TenantService;
     const service = new PurgeService(
-      sessions, {} as PurgeRepository, tenants, {} as PlatformAuditRepository,
+      sessions, {} as PurgeRepository, tenants, {} as AuditService,
       { purgeIntervalSeconds: intervalSeconds } as AppConfig,
     );
     return { service, due };

@@ -2,7 +2,7 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShut
 import { AppConfig } from '../../config/app-config.js';
 import { DatabaseSessions } from '../../database/database-sessions.js';
 import { TenantService } from '../tenant/tenant.service.js';
-import { PlatformAuditRepository } from './platform-audit.repository.js';
+import { AuditService } from '../auth/audit.service.js';
 import { PurgeRepository } from './purge.repository.js';
 
 export class PurgeIncompleteError extends Error {}
@@ -32,7 +32,7 @@ export class PurgeService implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly sessions: DatabaseSessions,
     private readonly repository: PurgeRepository,
     private readonly tenants: TenantService,
-    private readonly audit: PlatformAuditRepository,
+    private readonly audit: AuditService,
     private readonly config: AppConfig,
   ) {}
 
@@ -101,7 +101,7 @@ export class PurgeService implements OnApplicationBootstrap, OnApplicationShutdo
         const left = await this.repository.countRows(table, id);
         if (left > 0) throw new PurgeIncompleteError(`${left} row(s) of ${table.name} would remain`);
       }
-      await this.audit.insert({
+      await this.audit.recordPlatformChange({
         action: 'tenant.purged', targetType: 'tenant', targetId: id, targetTenantId: id,
         detail: { subdomain: tenant.subdomain, rows },
       });

@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config.js';
+import { AuditService, type PlatformAuditView } from '../auth/audit.service.js';
 import { normaliseSubdomain, subdomainProblem } from '../tenant/subdomain.js';
 import type { Page } from '../../common/paging.js';
 import type { TenantView } from '../tenant/tenant.repository.js';
 import { TenantService } from '../tenant/tenant.service.js';
 import type { ListTenantsQuery, PlatformAuditQuery } from './dto/list-tenants.query.js';
 import type { UpdateTenantDto } from './dto/update-tenant.dto.js';
-import { PlatformAuditRepository, type PlatformAuditView } from './platform-audit.repository.js';
 import { TenantRecordNotFoundError, TenantStateConflictError } from './registry.errors.js';
 
 export interface SubdomainAvailability {
@@ -24,7 +24,7 @@ export interface SubdomainAvailability {
 export class RegistryService {
   constructor(
     private readonly tenants: TenantService,
-    private readonly audit: PlatformAuditRepository,
+    private readonly audit: AuditService,
     private readonly config: AppConfig,
   ) {}
 
@@ -43,7 +43,7 @@ export class RegistryService {
     const before = await this.require(id, true);
     if (before.status === 'deleted') throw new TenantStateConflictError('A deleted tenant cannot be changed; restore it first.');
     const after = await this.tenants.update(id, patch);
-    await this.audit.insert({
+    await this.audit.recordPlatformChange({
       action: 'tenant.updated', targetType: 'tenant', targetId: id, targetTenantId: id,
       detail: { fields: Object.keys(patch).filter((k) => (patch as Record<string, unknown>)[k] !== undefined) },
     });
@@ -94,12 +94,12 @@ export class RegistryService {
   async auditPage(q: PlatformAuditQuery): Promise<Page<PlatformAuditView>> {
     const page = q.page ?? 1;
     const limit = q.limit ?? 20;
-    const { items, total } = await this.audit.page({ page, limit, tenantId: q.tenantId, action: q.action });
+    const { items, total } = await this.audit.platformPage({ page, limit, tenantId: q.tenantId, action: q.action });
     return { items, page, limit, total };
   }
 
   private async audited(action: string, tenant: TenantView, detail: Record<string, unknown>): Promise<TenantView> {
-    await this.audit.insert({ action, targetType: 'tenant', targetId: tenant.id, targetTenantId: tenant.id, detail });
+    await this.audit.recordPlatformChange({ action, targetType: 'tenant', targetId: tenant.id, targetTenantId: tenant.id, detail });
     return tenant;
   }
 

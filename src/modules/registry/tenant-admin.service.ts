@@ -1,12 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import type { Page } from '../../common/paging.js';
-import { AuditService } from '../auth/audit.service.js';
+import { AuditService, type AuditView } from '../auth/audit.service.js';
 import { UsersService } from '../auth/users.service.js';
 import { SharingService } from '../sharing/sharing.service.js';
 import type { TenantView } from '../tenant/tenant.repository.js';
 import { TenantService } from '../tenant/tenant.service.js';
 import type { TenantAuditQuery } from './dto/list-tenants.query.js';
-import { TenantAdminRepository, type TenantAuditView } from './tenant-admin.repository.js';
 
 export interface TenantStats {
   users: number;
@@ -22,7 +21,6 @@ export interface TenantStats {
 @Injectable()
 export class TenantAdminService {
   constructor(
-    private readonly repository: TenantAdminRepository,
     private readonly tenants: TenantService,
     private readonly users: UsersService,
     private readonly sharing: SharingService,
@@ -46,14 +44,14 @@ export class TenantAdminService {
     const users = await this.users.list({ page: 1, limit: 1 });
     const own = await this.sharing.list({ scope: 'own', page: 1, limit: 1 });
     const shared = await this.sharing.list({ scope: 'shared', page: 1, limit: 1 });
-    const auditEntries = await this.repository.countAudit();
+    const auditEntries = await this.audit.count();
     return { users: users.total, resources: own.total, sharedWithMe: shared.total, auditEntries };
   }
 
-  async auditPage(q: TenantAuditQuery): Promise<Page<TenantAuditView>> {
+  async auditPage(q: TenantAuditQuery): Promise<Page<AuditView>> {
     const page = q.page ?? 1;
     const limit = q.limit ?? 20;
-    const { items, total } = await this.repository.auditPage({ page, limit, action: q.action });
+    const { items, total } = await this.audit.tenantPage({ page, limit, action: q.action });
     return { items, page, limit, total };
   }
 }

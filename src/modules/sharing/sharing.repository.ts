@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { requestContext } from '../../common/request-context.js';
-import { affectedOf, rowsOf } from '../../database/query-rows.js';
+import { rowsOf } from '../../database/query-rows.js';
+import { ResourceShareEntity } from './entities/resource-share.entity.js';
+import { ResourceEntity } from './entities/resource.entity.js';
 
 export type SharingMode = 'private' | 'global' | 'selective';
 export type ListScope = 'own' | 'shared' | 'all';
@@ -19,6 +21,9 @@ export interface ResourceView {
 }
 
 const ME = '(SELECT app.current_tenant_id())';
+// Evaluated by Postgres: the owner is the transaction's tenant, never a client's value.
+const CURRENT_TENANT = () => 'app.current_tenant_id()';
+const NOW = () => 'now()';
 const COLS = 'r.tenant_id, r.id, r.kind, r.name, r.content, r.sharing_mode, r.created_at, r.updated_at';
 // The grantee list is read only for the owner's own selective rows; RLS would show a grantee its
 // own share row, and the API must not.
@@ -75,20 +80,18 @@ export class SharingRepository {
     return rows[0] ? resourceFromRow(rows[0]) : null;
   }
 
-  async currentTenantType(): Promise<string | null> {
+  /** Inserts a resource of the current tenant (the tenant from the transaction's setting); its id. */
+  async insert(r: { kind: string; name: string; content: ResourceEntity['content']; mode: SharingMode }): Promise<string> {
     const em = await requestContext.tenantManager();
-    const rows = await em.query(`SELECT type FROM tenants WHERE id = ${ME}`);
-    return rows[0]?.type ?? null;
-  }
-
-  async insert(r: { kind: string; name: string; content: Record<string, unknown>; mode: SharingMode }): Promise<string> {
-    const em = await requestContext.tenantManager();
-    const rows = await em.query(
-      `INSERT INTO resources (tenant_id, kind, name, content, sharing_mode)
-       VALUES (${ME}, $1, $2, $3::jsonb, $4) RETURNING id`,
-      [r.kind, r.name, JSON.stringify(r.content), r.mode],
-    );
-    return rows[0].id;
+    const result = await em
+      .createQueryBuilder()
+      .insert()
+      .into(ResourceEntity)
+      .values({ tenantId: CURRENT_TENANT, kind: r.kind, name: r.name, content: r.content, sharingMode: r.mode })
+      .returning(['id'])
+      .updateEntity(false)
+      .execute();
+    return (result.raw as { id: string }[])[0].id;
   }
 
   // Writes carry no tenant filter: the owner-only policies make them touch 0 rows of anything the
@@ -97,41 +100,40 @@ export class SharingRepository {
   /** Name and/or content; the number of rows changed. */
   async update(id: string, patch: { name?: string; content?: Record<string, unknown> }): Promise<number> {
     const em = await requestContext.tenantManager();
-    return affectedOf(await em.query(
-      `UPDATE resources SET name = coalesce($2, name), content = coalesce($3::jsonb, content), updated_at = now()
-        WHERE id = $1`,
-      [id, patch.name ?? null, patch.content === undefined ? null : JSON.stringify(patch.content)],
-    ));
+    const set: Pick<Partial<ResourceEntity>, 'name' | 'content'> = {};
+    if (patch.name !== undefined) set.name = patch.name;
+    if (patch.content !== undefined) set.content = patch.content;
+    const result = await em.getRepository(ResourceEntity).update({ id }, { ...set, updatedAt: NOW });
+    return result.affected ?? 0;
   }
 
   async setMode(id: string, mode: SharingMode): Promise<number> {
     const em = await requestContext.tenantManager();
-    return affectedOf(await em.query(
-      `UPDATE resources SET sharing_mode = $2, updated_at = now() WHERE id = $1`,
-      [id, mode],
-    ));
+    const result = await em.getRepository(ResourceEntity).update({ id }, { sharingMode: mode, updatedAt: NOW });
+    return result.affected ?? 0;
   }
 
   /** Makes the grantees of a resource exactly `grantees` (removed ones lose it at once). */
   async replaceShares(id: string, grantees: string[]): Promise<void> {
     const em = await requestContext.tenantManager();
-    await em.query(
-      `DELETE FROM resource_shares WHERE resource_id = $1
-          AND NOT (grantee_tenant_id = ANY($2::uuid[]))`,
-      [id, grantees],
-    );
+    const stale = em.createQueryBuilder().delete().from(ResourceShareEntity).where('resource_id = :id', { id });
+    if (grantees.length > 0) stale.andWhere('NOT (grantee_tenant_id = ANY(:grantees))', { grantees });
+    await stale.execute();
     if (grantees.length === 0) return;
-    await em.query(
-      `INSERT INTO resource_shares (tenant_id, resource_id, grantee_tenant_id)
-       SELECT ${ME}, $1, g FROM unnest($2::uuid[]) g
-       ON CONFLICT DO NOTHING`,
-      [id, grantees],
-    );
+    await em
+      .createQueryBuilder()
+      .insert()
+      .into(ResourceShareEntity)
+      .values(grantees.map((granteeTenantId) => ({ tenantId: CURRENT_TENANT, resourceId: id, granteeTenantId })))
+      .orIgnore()
+      .updateEntity(false)
+      .execute();
   }
 
   async delete(id: string): Promise<number> {
     const em = await requestContext.tenantManager();
-    return affectedOf(await em.query(`DELETE FROM resources WHERE id = $1`, [id]));
+    const result = await em.getRepository(ResourceEntity).delete({ id });
+    return result.affected ?? 0;
   }
 
   /**

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { requestContext } from '../../common/request-context.js';
 import type { AuditService } from '../auth/audit.service.js';
+import type { TenantService } from '../tenant/tenant.service.js';
 import { SharingService } from './sharing.service.js';
 import type { ResourceView, SharingRepository } from './sharing.repository.js';
 
@@ -19,7 +20,6 @@ function view(owned: boolean, mode: ResourceView['sharing']['mode'] = 'private')
 function setup(opts: { type?: string; role?: string; known?: Record<string, string>; found?: ResourceView | null } = {}) {
   const calls: string[] = [];
   const repo = {
-    currentTenantType: async () => opts.type ?? 'client',
     resolveTenants: async (keys: string[]) => new Map(keys.map((k) => [k, opts.known?.[k] ?? null])),
     findVisible: async () => (opts.found === undefined ? view(true) : opts.found),
     insert: async () => { calls.push('insert'); return randomUUID(); },
@@ -29,7 +29,8 @@ function setup(opts: { type?: string; role?: string; known?: Record<string, stri
     delete: async () => { calls.push('delete'); return 1; },
   } as unknown as SharingRepository;
   const audit = { record: async () => undefined } as unknown as AuditService;
-  const service = new SharingService(repo, audit);
+  const tenants = { current: async () => ({ id: ME, type: opts.type ?? 'client' }) } as unknown as TenantService;
+  const service = new SharingService(repo, audit, tenants);
   const principal = { scope: 'tenant' as const, subject: randomUUID(), tenantId: ME, role: opts.role ?? 'admin', tokenId: 't' };
   const inTenant = <T>(fn: () => Promise<T>) => requestContext.run({ requestId: 'r', tenantId: ME, principal }, fn);
   return { service, calls, inTenant };

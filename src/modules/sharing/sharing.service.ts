@@ -4,6 +4,7 @@ import { requestContext } from '../../common/request-context.js';
 import { AuditService } from '../auth/audit.service.js';
 import { hasPermissions } from '../auth/permissions.js';
 import type { Page } from '../../common/paging.js';
+import { TenantService } from '../tenant/tenant.service.js';
 import type { CreateResourceDto, ListResourcesQuery, SharingDto, UpdateResourceDto } from './dto/resource.dto.js';
 import {
   GlobalPublishForbiddenError, InvalidSharingError, NotResourceOwnerError, ResourceNotFoundError,
@@ -27,6 +28,7 @@ export class SharingService {
   constructor(
     private readonly resources: SharingRepository,
     private readonly audit: AuditService,
+    private readonly tenants: TenantService,
   ) {}
 
   async list(q: ListResourcesQuery): Promise<Page<ResourceView>> {
@@ -101,7 +103,7 @@ export class SharingService {
       if (sharing.tenants !== undefined && sharing.tenants.length > 0) {
         throw new InvalidSharingError([{ field: 'sharing.tenants', message: 'tenants may only be given with mode "selective"' }]);
       }
-      if (sharing.mode === 'global' && (await this.resources.currentTenantType()) !== 'platform') {
+      if (sharing.mode === 'global' && (await this.tenants.current()).type !== 'platform') {
         throw new GlobalPublishForbiddenError();
       }
       return [];
