@@ -1,6 +1,7 @@
 /** Jest in ESM mode (NestJS 12 is ESM-only); see README "Tests". */
 export default {
-  testEnvironment: 'node',
+  // each test file on its own copy of the migrated template database
+  testEnvironment: '<rootDir>/test/setup/suite-environment.mjs',
   rootDir: '.',
   roots: ['<rootDir>/src', '<rootDir>/test'],
   testMatch: ['**/*.spec.ts', '**/*.e2e-spec.ts'],

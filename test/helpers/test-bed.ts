@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { loadConfig } from '../../src/config/app-config.js';
+import { withRoleNames } from '../../src/database/migrator.js';
 import { prepareDatabase, type PreparedDatabase } from '../../src/database/prepare-database.js';
+import { dropSuiteDatabases, type SuiteCopySource } from './suite-database.js';
 
 /**
  * What one test run owns: its own runtime roles, named for the run (`tenancy_app_t<id>`,
@@ -13,6 +15,9 @@ import { prepareDatabase, type PreparedDatabase } from '../../src/database/prepa
  * The roles that a running service uses (tenancy_app, tenancy_platform) are never created,
  * altered or joined; `dispose()` drops the database and the roles and removes the temp folder.
  * With `databaseUrl`, its role needs CREATEDB and CREATEROLE.
+ *
+ * The migrated database is a template: no suite uses it. Each test file gets its own copy
+ * (`createSuiteDatabase`, from test/setup/suite-environment.mjs), so no suite sees another's rows.
  */
 export interface TestBed {
   runId: string;
@@ -21,8 +26,11 @@ export interface TestBed {
   /** the database created for the run (with databaseUrl) */
   database?: string;
   db: PreparedDatabase;
+  /** what suites need to copy the template (handed to the workers as TEST_BED_* variables) */
+  copies: SuiteCopySource;
   dispose(): Promise<void>;
 }
+
 
 async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url, application_name: 'tenancy-test-bed' });
@@ -41,7 +49,7 @@ function withDatabase(url: string, database: string): string {
 }
 
 export async function createTestBed(
-  opts: { databaseUrl?: string; log?: (line: string) => void; migrationsDir?: string } = {},
+  opts: { databaseUrl?: string; log?: (line: string) => void; migrationsDir?: string; breakageSql?: string } = {},
 ): Promise<TestBed> {
   const runId = randomBytes(4).toString('hex');
   const roles = { tenant: `tenancy_app_t${runId}`, platform: `tenancy_platform_t${runId}` };
@@ -75,13 +83,27 @@ export async function createTestBed(
       log: opts.log,
       migrationsDir: opts.migrationsDir,
     });
+    const template = new URL(db.ownerUrl).pathname.slice(1);
+    const copies: SuiteCopySource = {
+      runId,
+      template,
+      adminUrl: adminUrl ?? withDatabase(db.superuserUrl!, 'postgres'),
+      ownerUrl: db.ownerUrl,
+      roles,
+    };
+    if (opts.breakageSql) {
+      // test/breakages/run.sh: a deliberate hole in the migrated schema that the suites must catch
+      await withClient(db.ownerUrl, (c) => c.query(withRoleNames(opts.breakageSql!, roles)));
+    }
     return {
       runId,
       dataDir,
       roles,
       database,
       db,
+      copies,
       async dispose() {
+        if (!db.embedded) await dropSuiteDatabases(copies);
         await db.embedded?.stop();
         await cleanup();
       },
@@ -117,3 +139,4 @@ async function dropAll(adminUrl: string, database: string | undefined, roles: { 
     }
   });
 }
+
