@@ -5,6 +5,7 @@ import { AppConfig } from '../config/app-config.js';
 import { DatabaseSessions } from './database-sessions.js';
 import { ENTITIES } from './entities.js';
 import { PreparingClient } from './prepared-statements.js';
+import { runtimeDriver } from './runtime-pool.js';
 import {
   DATABASE_ENDPOINTS,
   PLATFORM_DATA_SOURCE,
@@ -16,12 +17,13 @@ import { assertRuntimeRoleIsSafe } from './self-check.js';
 function runtimeOptions(name: string, url: string, poolSize: number, config: AppConfig): DataSourceOptions {
   return {
     type: 'postgres',
-    url,
     synchronize: false,
     migrationsRun: false,
     entities: ENTITIES,
     logging: false,
-    extra: {
+    // the pool is the service's own (runtime-pool.ts); TypeORM gets it through `driver`
+    driver: runtimeDriver({
+      connectionString: url,
       max: poolSize,
       // pipeline mode lets BEGIN and set_config share one round trip (db-session.ts); it works
       // through PgBouncer in transaction mode (test/pgbouncer), DB_PIPELINE=false turns it off
@@ -33,7 +35,7 @@ function runtimeOptions(name: string, url: string, poolSize: number, config: App
       idleTimeoutMillis: 30_000,
       // bounded wait for a connection: past it the request is answered 503 (db-session.ts)
       connectionTimeoutMillis: config.db.acquireTimeoutMs,
-    },
+    }),
   };
 }
 

@@ -1,16 +1,9 @@
-import type { Writable } from 'node:stream';
 import type pg from 'pg';
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { ServiceUnavailableError } from '../common/errors.js';
 import type { DbSession } from '../common/request-context.js';
 import { cancelBackend } from './pg-cancel.js';
 import { isUnavailable } from './pg-errors.js';
-
-/** TypeORM's Postgres query runner, with the members used here. */
-type PgQueryRunner = QueryRunner & {
-  databaseConnection: pg.PoolClient;
-  releasePostgresConnection(err?: Error): Promise<void>;
-};
 
 export class SessionClosedError extends Error {
   constructor(reason: string) {
@@ -46,7 +39,9 @@ export interface SessionOptions {
  * that same connection, never on a second one.
  */
 export class TransactionSession implements DbSession {
-  private runner?: PgQueryRunner;
+  private runner?: QueryRunner;
+  /** the runner's connection: QueryRunner.connect() answers the driver's client, for pg a PoolClient */
+  private client?: pg.PoolClient;
   private opening?: Promise<EntityManager>;
   /** BEGIN and the settings, in flight while the first query is sent behind them */
   private contextSet?: Promise<unknown>;
@@ -85,7 +80,7 @@ export class TransactionSession implements DbSession {
 
   private async open(): Promise<EntityManager> {
     this.releaseSlot = await this.options.admit?.();
-    const runner = this.dataSource.createQueryRunner('master') as PgQueryRunner;
+    const runner = this.dataSource.createQueryRunner('master');
     this.runner = runner;
     let client: pg.PoolClient;
     try {
@@ -94,14 +89,7 @@ export class TransactionSession implements DbSession {
       this.freeSlot();
       throw isUnavailable(err) ? new ServiceUnavailableError() : err;
     }
-    // Hold the socket's writes until this turn of the event loop is done: BEGIN, set_config and
-    // the queries issued right behind them (the user check, the handler's first query) leave in
-    // one write and reach Postgres in one packet, instead of one system call per statement.
-    const socket = (client as unknown as { connection?: { stream?: Writable } }).connection?.stream;
-    if (socket?.cork) {
-      socket.cork();
-      setImmediate(() => socket.uncork());
-    }
+    this.client = client;
     const contextSet = Promise.all([client.query('BEGIN'), client.query(this.contextSql, this.contextParams)]);
     contextSet.catch(() => undefined); // awaited, and acted on, by finish()
     this.contextSet = contextSet;
@@ -132,7 +120,7 @@ export class TransactionSession implements DbSession {
     } catch {
       return;
     }
-    await cancelBackend(this.runner!.databaseConnection as unknown as pg.Client);
+    await cancelBackend(this.client!);
     await this.close('ROLLBACK', opening).catch(() => undefined);
   }
 
@@ -152,18 +140,17 @@ export class TransactionSession implements DbSession {
     } catch {
       return; // open() already released the connection
     }
-    const runner = this.runner!;
+    const client = this.client!;
     try {
       try {
         await this.contextSet;
       } catch (err) {
         // BEGIN or set_config failed: whatever ran behind them must not be committed or answered,
         // and the connection is never reused.
-        await runner.releasePostgresConnection(err as Error);
+        this.destroy(err);
         if (sql === 'COMMIT') throw err;
         return;
       }
-      const client = runner.databaseConnection;
       try {
         if (sql === 'COMMIT') {
           for (const w of this.durable) await client.query(w.sql, w.params);
@@ -172,10 +159,10 @@ export class TransactionSession implements DbSession {
           await client.query('ROLLBACK');
           if (this.durable.length > 0) await this.writeDurable(client);
         }
-        await runner.releasePostgresConnection();
+        await this.runner!.release();
       } catch (err) {
         // Destroy rather than return a connection in an unknown state to the pool.
-        await runner.releasePostgresConnection(err as Error);
+        this.destroy(err);
         throw err;
       }
     } finally {
@@ -193,6 +180,19 @@ export class TransactionSession implements DbSession {
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw err;
+    }
+  }
+
+  /**
+   * Ends the connection instead of returning it to the pool: pg-pool's release(err) destroys the
+   * client. The runner is dropped unreleased (it holds nothing else); if pg already gave the
+   * client back itself (a connection error TypeORM reacted to), there is nothing left to do.
+   */
+  private destroy(err: unknown): void {
+    try {
+      this.client!.release(err instanceof Error ? err : new Error(String(err)));
+    } catch {
+      // already released: the connection error ended it
     }
   }
 

@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { DatabaseSessions } from '../database/database-sessions.js';
+import { runtimePool } from '../database/runtime-pool.js';
 import { TenantResolver } from '../modules/tenant/tenant-resolver.service.js';
 
 export type LoginResult = 'success' | 'failure' | 'rate_limited';
@@ -107,8 +108,7 @@ export class MetricsService {
         registers,
         collect() {
           for (const [label, ds] of pools) {
-            const pool = (ds.driver as unknown as { master?: pg.Pool }).master;
-            this.set({ pool: label }, pool ? read(pool) : 0);
+            this.set({ pool: label }, read(runtimePool(ds)));
           }
         },
       });

@@ -2,8 +2,10 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { DataSource } from 'typeorm';
 import { createTestApp } from '../helpers/create-app.js';
 import { DatabaseSessions } from '../../src/database/database-sessions.js';
+import { runtimePool } from '../../src/database/runtime-pool.js';
 
-const poolMax = (ds: DataSource) => (ds.options as { extra?: { max?: number } }).extra?.max;
+// pg-pool keeps its configuration in `options` (its documented constructor argument)
+const poolMax = (ds: DataSource) => (runtimePool(ds) as unknown as { options: { max: number } }).options.max;
 
 // `npm run test:pool1` runs the auth, registry and sharing suites with one connection per pool
 // (issue 11, item 1); this checks that the apps those suites build really get that pool.

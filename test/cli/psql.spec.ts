@@ -3,10 +3,12 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import request from 'supertest';
+import pg from 'pg';
 import { runningPostmaster } from '../../src/database/embedded-postgres.js';
 import { bearer, createUser, tenantToken } from '../helpers/auth.js';
 import { runCli } from '../helpers/cli.js';
-import { testRoles } from '../helpers/env.js';
+import { testEndpoints, testRoles } from '../helpers/env.js';
+import { onDatabase } from '../helpers/suite-database.js';
 import { createTestApp } from '../helpers/create-app.js';
 import { platformCommit } from '../helpers/db.js';
 import { createTenant, type TestTenant } from '../helpers/factories.js';
@@ -52,8 +54,8 @@ describe('npm run db:psql (child process)', () => {
     return res.body.total;
   }
 
-  const psqlCount = (t: TestTenant, env?: Record<string, string>) =>
-    runCli('psql', [t.subdomain, '-X', '-tA', '-c', `select count(*) from resources where kind = '${kind}'`], { env });
+  const psqlCount = (t: TestTenant) =>
+    runCli('psql', [t.subdomain, '-X', '-tA', '-c', `select count(*) from resources where kind = '${kind}'`]);
 
   it('without psql on PATH, says how to install it', async () => {
     const run = await runCli('psql', [viewer.subdomain], { env: { PATH: '/nonexistent' } });
@@ -81,17 +83,38 @@ describe('npm run db:psql (child process)', () => {
   (hasPsql && embeddedTestServer ? it : it.skip)(
     'on the embedded database: reads the connection from the data directory (the running server is reused, not stopped)',
     async () => {
+      // DATA_DIR leads to the run's migrated database, not this file's copy: a tenant of its own there
+      const runDatabase = onDatabase(testEndpoints().platformUrl, process.env.TEST_RUN_DATABASE!);
+      const subdomain = `psql-dir-${randomBytes(4).toString('hex')}`;
+      const id = await withPlatform(runDatabase, async (sql) => {
+        const { rows } = await sql.query(
+          `INSERT INTO tenants (subdomain, company_name, status) VALUES ($1, 'Data dir', 'active') RETURNING id`, [subdomain]);
+        await sql.query(`INSERT INTO resources (tenant_id, kind, name) VALUES ($1, $2, 'only one')`, [rows[0].id, kind]);
+        return rows[0].id as string;
+      });
       const before = runningPostmaster(join(testDataDir!, 'pg'));
-      const run = await psqlCount(viewer, {
-        DATA_DIR: testDataDir!,
-        DATABASE_URL: '',
-        APP_DATABASE_URL: '',
-        PLATFORM_DATABASE_URL: '',
+      const run = await runCli('psql', [subdomain, '-X', '-tA', '-c', `select count(*), app.current_tenant_id() from resources where kind = '${kind}'`], {
+        env: { DATA_DIR: testDataDir!, DATABASE_URL: '', APP_DATABASE_URL: '', PLATFORM_DATABASE_URL: '' },
       });
       expect(run.stderr).toBe('');
       expect(run.code).toBe(0);
-      expect(Number(run.stdout.trim())).toBe(4);
+      expect(run.stdout.trim()).toBe(`1|${id}`);
       expect(runningPostmaster(join(testDataDir!, 'pg'))).toEqual(before);
     },
   );
 });
+
+/** A committed platform-scope transaction on another database of the run's server. */
+async function withPlatform<T>(url: string, fn: (sql: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query('BEGIN');
+    await c.query("SELECT set_config('app.scope', 'platform', true)");
+    const result = await fn(c);
+    await c.query('COMMIT');
+    return result;
+  } finally {
+    await c.end();
+  }
+}

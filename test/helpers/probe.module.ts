@@ -1,13 +1,13 @@
 import { Controller, Get, Module, Param, Post } from '@nestjs/common';
-import type pg from 'pg';
 import type { DataSource } from 'typeorm';
 import { requestContext } from '../../src/common/request-context.js';
+import { runtimePool } from '../../src/database/runtime-pool.js';
 import { Public, TenantRoute } from '../../src/common/route-scope.js';
 
 /** What the tenant pool's pg.Pool says about its connections. */
 export function poolStats(ds: DataSource): { total: number; idle: number; waiting: number } {
-  const pool = (ds.driver as unknown as { master?: pg.Pool }).master;
-  return { total: pool?.totalCount ?? 0, idle: pool?.idleCount ?? 0, waiting: pool?.waitingCount ?? 0 };
+  const pool = runtimePool(ds);
+  return { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount };
 }
 
 const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));

@@ -78,12 +78,12 @@ export async function dropSuiteDatabase(src: SuiteCopySource, name: string): Pro
   });
 }
 
-/** Every suite database of the run that is still there (a worker that died). */
+/** The run's template and every suite database still there (a worker that died). */
 export async function dropSuiteDatabases(src: SuiteCopySource): Promise<void> {
   await withClient(src.adminUrl, async (c) => {
     const { rows } = await c.query(
-      `SELECT datname FROM pg_database WHERE starts_with(datname, $1)`,
-      [suitePrefix(src.runId)],
+      `SELECT datname FROM pg_database WHERE starts_with(datname, $1) OR datname = $2`,
+      [suitePrefix(src.runId), src.template],
     );
     for (const r of rows) await c.query(`DROP DATABASE IF EXISTS ${r.datname}`);
   });

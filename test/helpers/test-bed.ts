@@ -16,8 +16,9 @@ import { dropSuiteDatabases, type SuiteCopySource } from './suite-database.js';
  * altered or joined; `dispose()` drops the database and the roles and removes the temp folder.
  * With `databaseUrl`, its role needs CREATEDB and CREATEROLE.
  *
- * The migrated database is a template: no suite uses it. Each test file gets its own copy
- * (`createSuiteDatabase`, from test/setup/suite-environment.mjs), so no suite sees another's rows.
+ * The migrated database is copied once into a template no one connects to. Each test file gets
+ * its own copy of that (`createSuiteDatabase`, from test/setup/suite-environment.mjs), so no
+ * suite sees another's rows; the migrated database itself is only reached from DATA_DIR (test/cli).
  */
 export interface TestBed {
   runId: string;
@@ -83,18 +84,19 @@ export async function createTestBed(
       log: opts.log,
       migrationsDir: opts.migrationsDir,
     });
-    const template = new URL(db.ownerUrl).pathname.slice(1);
-    const copies: SuiteCopySource = {
-      runId,
-      template,
-      adminUrl: adminUrl ?? withDatabase(db.superuserUrl!, 'postgres'),
-      ownerUrl: db.ownerUrl,
-      roles,
-    };
     if (opts.breakageSql) {
       // test/breakages/run.sh: a deliberate hole in the migrated schema that the suites must catch
       await withClient(db.ownerUrl, (c) => c.query(withRoleNames(opts.breakageSql!, roles)));
     }
+    // The template is a copy of the migrated database that nothing ever connects to, so workers
+    // can copy it at any moment; the migrated database itself stays what the service and the
+    // CLI reach from DATA_DIR (test/cli) without blocking a copy.
+    const migrated = new URL(db.ownerUrl).pathname.slice(1);
+    const template = `tenancy_test_${runId}_template`;
+    const copyAdminUrl = adminUrl ?? withDatabase(db.superuserUrl!, 'postgres');
+    const owner = decodeURIComponent(new URL(db.ownerUrl).username);
+    await withClient(copyAdminUrl, (c) => c.query(`CREATE DATABASE ${template} TEMPLATE ${migrated} OWNER ${owner}`));
+    const copies: SuiteCopySource = { runId, template, adminUrl: copyAdminUrl, ownerUrl: db.ownerUrl, roles };
     return {
       runId,
       dataDir,

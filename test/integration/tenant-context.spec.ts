@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { DatabaseSessions } from '../../src/database/database-sessions.js';
 import { TransactionSession } from '../../src/database/db-session.js';
+import { runtimePool } from '../../src/database/runtime-pool.js';
 import { createTestApp } from '../helpers/create-app.js';
 import { asTenant, catalog } from '../helpers/db.js';
 import { createTenant, type TestTenant } from '../helpers/factories.js';
@@ -59,7 +60,7 @@ describe('the request pipeline', () => {
     const ds = app.get(DatabaseSessions).tenantDataSource;
     // warm the resolution cache, then count pool checkouts
     await request(app.getHttpServer()).get('/probe/no-db').set('X-Tenant-ID', tenant.id).expect(200);
-    const pool = (ds.driver as unknown as { master: import('pg').Pool }).master;
+    const pool = runtimePool(ds);
     let checkouts = 0;
     const onAcquire = () => checkouts++;
     pool.on('acquire', onAcquire);

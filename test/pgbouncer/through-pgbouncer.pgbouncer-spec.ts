@@ -9,6 +9,7 @@ import pg from 'pg';
 import type { DataSource } from 'typeorm';
 import { createApp } from '../../src/app.factory.js';
 import { DatabaseSessions } from '../../src/database/database-sessions.js';
+import { runtimePool } from '../../src/database/runtime-pool.js';
 import { TenantChangeListener } from '../../src/modules/tenant/tenant-change.listener.js';
 import { freePort } from '../../src/database/embedded-postgres.js';
 import { createUser, tenantToken } from '../helpers/auth.js';
@@ -136,7 +137,7 @@ async function waitForPort(port: number) {
 }
 
 const pipelineOf = (ds: DataSource) =>
-  (ds.driver as unknown as { master: { options: { pipeline?: boolean } } }).master.options.pipeline;
+  (runtimePool(ds) as unknown as { options: { pipeline?: boolean } }).options.pipeline;
 
 describe('the service through PgBouncer (transaction pooling)', () => {
   const bouncer = new Bouncer();

@@ -20,6 +20,8 @@ export default async function globalSetup() {
   process.env.TEST_TENANT_ROLE = bed.roles.tenant;
   process.env.TEST_PLATFORM_ROLE = bed.roles.platform;
   process.env.TEST_BED = JSON.stringify(bed.copies);
+  // the migrated database (not the template): what the CLI reaches from TEST_DATA_DIR
+  process.env.TEST_RUN_DATABASE = new URL(db.ownerUrl).pathname.slice(1);
   // the template's URLs; suite-environment.mjs points them at the suite's copy
   process.env.TEST_OWNER_URL = db.ownerUrl;
   process.env.TEST_TENANT_URL = db.tenantUrl;
