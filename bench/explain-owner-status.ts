@@ -13,6 +13,7 @@ import pg from 'pg';
 import { loadConfig } from '../src/config/app-config.js';
 import { prepareDatabase } from '../src/database/prepare-database.js';
 import { seedSharing } from './seed-sharing.js';
+import { benchContextKey, signedPlatform, signedTenant } from './lib/context.js';
 
 const full = process.argv.includes('--full');
 const migrationsDir = process.argv.find((a) => a.startsWith('--migrations='))?.slice('--migrations='.length);
@@ -54,12 +55,13 @@ try {
   await admin.end();
   console.log(`seeded ${JSON.stringify(seeded.counts)} in ${seeded.ms} ms; migrations: ${migrationsDir ?? 'this tree'}`);
 
+  const key = await benchContextKey(db.ownerUrl);
   const app = new pg.Client({ connectionString: db.tenantUrl });
   await app.connect();
   const inTenant = async <T>(tenant: string, fn: () => Promise<T>): Promise<T> => {
     await app.query('BEGIN');
     try {
-      await app.query("SELECT set_config('app.current_tenant_id', $1, true)", [tenant]);
+      await app.query("SELECT set_config('app.current_tenant_id', $1, true)", [signedTenant(key, tenant)]);
       return await fn();
     } finally {
       await app.query('COMMIT');
@@ -116,7 +118,7 @@ try {
   const platformTx = async (sql: string, params: unknown[]) => {
     await owner.query('BEGIN');
     await owner.query('SET LOCAL ROLE tenancy_platform');
-    await owner.query("SELECT set_config('app.scope', 'platform', true)");
+    await owner.query("SELECT set_config('app.scope', $1, true)", [signedPlatform(key)]);
     const s = process.hrtime.bigint();
     const res = await owner.query(sql, params);
     await owner.query('COMMIT');

@@ -10,6 +10,7 @@ import pg from 'pg';
 import { loadConfig } from '../src/config/app-config.js';
 import { prepareDatabase } from '../src/database/prepare-database.js';
 import { seedSharing } from './seed-sharing.js';
+import { benchContextKey, signedTenant } from './lib/context.js';
 
 const quick = process.argv.includes('--quick');
 const dataDir = mkdtempSync(join(tmpdir(), 'explain-sharing-'));
@@ -28,13 +29,14 @@ try {
   await admin.end();
   console.log(`seeded ${JSON.stringify(seeded.counts)} in ${seeded.ms} ms`);
 
+  const key = await benchContextKey(db.ownerUrl);
   const app = new pg.Client({ connectionString: db.tenantUrl });
   await app.connect();
   const readers = seeded.tenantIds.slice(seeded.platformTenantIds.length, seeded.platformTenantIds.length + 100);
   const inTenant = async <T>(tenant: string, fn: () => Promise<T>): Promise<T> => {
     await app.query('BEGIN');
     try {
-      await app.query("SELECT set_config('app.current_tenant_id', $1, true)", [tenant]);
+      await app.query("SELECT set_config('app.current_tenant_id', $1, true)", [signedTenant(key, tenant)]);
       return await fn();
     } finally {
       await app.query('COMMIT');

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { contextKeyOf, signedPlatform } from './lib/context.js';
 
 export interface SeedSharingOptions {
   /** tenants `<prefix>-0` … `<prefix>-<tenants-1>`, the first `platformTenants` of type platform */
@@ -47,8 +48,9 @@ export async function seedSharing(client: pg.Client, opts: SeedSharingOptions): 
 
   await client.query('BEGIN');
   try {
+    const scope = signedPlatform(await contextKeyOf(client)); // read before the role switch
     await client.query('SET LOCAL ROLE tenancy_platform');
-    await client.query("SELECT set_config('app.scope', 'platform', true), set_config('synchronous_commit', 'off', true)");
+    await client.query("SELECT set_config('app.scope', $1, true), set_config('synchronous_commit', 'off', true)", [scope]);
     await client.query(
       `INSERT INTO tenants (subdomain, company_name, type, tier, status)
        SELECT $1 || '-' || n, 'Bench tenant ' || n, CASE WHEN n < $3 THEN 'platform' ELSE 'client' END, 'free', 'active'

@@ -13,6 +13,7 @@ import {
   type PreparedDatabase,
 } from '../../src/database/prepare-database.js';
 import { deriveUrl, passwordClause, PLATFORM_ROLE, TENANT_ROLE } from '../../src/database/roles.js';
+import { ensureContextKey } from '../../src/database/tenant-context.js';
 
 /** The harness's own BYPASSRLS role for baselines. Never granted to the runtime roles. */
 export const BASELINE_ROLE = 'tenancy_bench_baseline';
@@ -110,7 +111,10 @@ export async function startCluster(
       });
       extra.push(name);
       const ownerUrl = withDatabase(main.ownerUrl, name);
-      await withClient(ownerUrl, (c) => migrate(c, findMigrationsDir(), () => {}));
+      await withClient(ownerUrl, async (c) => {
+        await migrate(c, findMigrationsDir(), () => {});
+        await ensureContextKey(c, config.tenantContext.key); // as setup does (prepareDatabase)
+      });
       return {
         name,
         adminUrl: withDatabase(adminUrl, name),
@@ -128,6 +132,8 @@ export async function startCluster(
       await withClient(db.adminUrl, async (c) => {
         await c.query(`GRANT USAGE ON SCHEMA public, app TO ${BASELINE_ROLE}`);
         await c.query(`GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${BASELINE_ROLE}`);
+        // scenario 2d reads the tenant context through the verifying function (never the keys)
+        await c.query(`GRANT EXECUTE ON FUNCTION app.current_tenant_id(), app.verified_context(text, text) TO ${BASELINE_ROLE}`);
       });
       return deriveUrl(db.tenantUrl, BASELINE_ROLE, baseline.password);
     },

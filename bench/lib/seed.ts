@@ -1,6 +1,7 @@
 import argon2 from 'argon2';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { benchContextKey, signedPlatform } from './context.js';
 import type { BenchDatabase } from './database.js';
 import { withClient } from './database.js';
 
@@ -15,11 +16,13 @@ export interface SeededTenant {
  * way the service's own jobs write across tenants (RLS applies; no superuser shortcut).
  */
 export async function platformTx<T>(db: BenchDatabase, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const key = await benchContextKey(db.ownerUrl);
   return withClient(db.platformUrl, async (c) => {
     await c.query('BEGIN');
     try {
       await c.query(
-        "SELECT set_config('app.scope', 'platform', true), set_config('app.actor', 'bench-harness', true)",
+        "SELECT set_config('app.scope', $1, true), set_config('app.actor', 'bench-harness', true)",
+        [signedPlatform(key)],
       );
       const result = await fn(c);
       await c.query('COMMIT');

@@ -1,12 +1,16 @@
 import pg from 'pg';
 import { alternate } from '../lib/ab.js';
 import { comparison, statusOf } from '../lib/compare.js';
+import { benchContextKey, signedTenant } from '../lib/context.js';
 import { benchPool, withClient } from '../lib/database.js';
 import { dbLoad, type Unit } from '../lib/db-load.js';
 import { resourceDataset } from '../lib/resources-data.js';
 import { NotRunError, type Comparison, type Scenario } from '../lib/types.js';
+import type { ContextKey } from '../../src/database/tenant-context.js';
 
 const COLS = 'id, tenant_id, kind, name, content, sharing_mode, created_at, updated_at';
+// The service's statement; its value is the signed context (src/database/tenant-context.ts),
+// signed per transaction as the service does.
 const SET_TENANT = "SELECT set_config('app.current_tenant_id', $1, true)";
 const LOOKUPS_PER_TX = 10;
 
@@ -31,6 +35,7 @@ export const rlsDatabase: Scenario = {
     const rls = benchPool({ connectionString: db.tenantUrl, max: workers, pipeline: true });
     const base = benchPool({ connectionString: baselineUrl, max: workers, pipeline: true });
     const sample = data.sample.filter((s) => s.ids?.length);
+    const key = await benchContextKey(db.ownerUrl);
 
     // The listing as RLS alone would answer it; if the policies also admit shared rows, the
     // like-for-like query asks for the tenant's own rows, as the "own" listing does.
@@ -39,11 +44,11 @@ export const rlsDatabase: Scenario = {
     const notes: string[] = [];
     try {
       // Same answers on both sides, or the comparison is meaningless (and isolation is broken).
-      const same = await sameAnswers(rls, base, sample.slice(0, 20), listRls, listBase);
+      const same = await sameAnswers(rls, base, key, sample.slice(0, 20), listRls, listBase);
       if (!same.list) {
         listRls = `SELECT ${COLS} FROM resources WHERE tenant_id = (SELECT app.current_tenant_id()) ORDER BY created_at DESC, id DESC LIMIT 20`;
         notes.push('The resources policies admit rows of other tenants (sharing), so the RLS listing filters on the tenant\'s own rows as the "own" scope does.');
-        if (!(await sameAnswers(rls, base, sample.slice(0, 20), listRls, listBase)).list) {
+        if (!(await sameAnswers(rls, base, key, sample.slice(0, 20), listRls, listBase)).list) {
           throw new Error('RLS and baseline listings disagree');
         }
       }
@@ -54,14 +59,18 @@ export const rlsDatabase: Scenario = {
       // with the last. What differs is the policy and the setting it needs, nothing else. A
       // transaction per request (one more round trip) is measured over HTTP (scenario 1).
       type Query = (c: pg.PoolClient, tenantId: string) => Promise<unknown>;
-      const inTx = (query: Query, setTenant: boolean): Unit => async (c, record) => {
+      /** the setting's value for a tenant: signed (what the service sends), bare (2d only), or none */
+      type Context = ((tenantId: string) => string) | undefined;
+      const signed: Context = (t) => signedTenant(key, t);
+      const bare: Context = (t) => t;
+      const inTx = (query: Query, context: Context): Unit => async (c, record) => {
         const s = pick(sample);
         for (let i = 0; i < LOOKUPS_PER_TX; i++) {
           const t0 = performance.now();
           if (i === 0) {
             await Promise.all([
               c.query('BEGIN'),
-              setTenant ? c.query(SET_TENANT, [s.tenantId]) : undefined,
+              context ? c.query(SET_TENANT, [context(s.tenantId)]) : undefined,
               query(c, s.tenantId),
             ]);
           } else if (i === LOOKUPS_PER_TX - 1) await Promise.all([query(c, s.tenantId), c.query('COMMIT')]);
@@ -70,8 +79,8 @@ export const rlsDatabase: Scenario = {
         }
         return LOOKUPS_PER_TX;
       };
-      const rlsTx = (query: Query) => inTx(query, true);
-      const baseTx = (query: Query) => inTx(query, false);
+      const rlsTx = (query: Query) => inTx(query, signed);
+      const baseTx = (query: Query) => inTx(query, undefined);
       const idOf = (tenantId: string) => pick(sample.find((s) => s.tenantId === tenantId)!.ids);
       // Named prepared statements on both sides, as the service runs its queries
       // (src/database/prepared-statements.ts); 2c repeats the lookup unnamed.
@@ -103,13 +112,26 @@ export const rlsDatabase: Scenario = {
       const d = await alternate({ rounds, a: leg(rls, rlsTx(byIdRlsUnnamed)), b: leg(base, baseTx(byIdBaseUnnamed)) });
       comparisons.push(comparison(d, { name: 'lookup by id, unnamed statements', a: 'tenancy_app + RLS, WHERE id', b: 'BYPASSRLS, WHERE tenant_id AND id', metric: 'opsPerSec', unit: 'lookups/s' }));
 
-      const plans = await explain(db.adminUrl, baselineUrl, db.tenantUrl, sample[0]);
+      // 2d: what verifying the signed context costs against trusting a bare one, in this run. A
+      // bare setting no longer works under the policies, so both sides run on the baseline role
+      // with the tenant predicate written out, once per statement as the policies have it: the
+      // verifying function (HMAC and expiry checked) vs the setting read as it was before.
+      ctx.log('  2d: lookup by id, signed context (verified) vs bare context (trusted)');
+      const LOOKUP_SIGNED = `SELECT ${COLS} FROM resources WHERE tenant_id = (SELECT app.current_tenant_id()) AND id = $1`;
+      const LOOKUP_BARE = `SELECT ${COLS} FROM resources WHERE tenant_id = (SELECT nullif(current_setting('app.current_tenant_id', true), '')::uuid) AND id = $1`;
+      const bySigned: Query = (c, t) => c.query({ name: 'bench_lookup_signed', text: LOOKUP_SIGNED, values: [idOf(t)] });
+      const byBare: Query = (c, t) => c.query({ name: 'bench_lookup_bare', text: LOOKUP_BARE, values: [idOf(t)] });
+      const e = await alternate({ rounds, a: leg(base, inTx(bySigned, signed)), b: leg(base, inTx(byBare, bare)) });
+      comparisons.push(comparison(e, { name: 'signed vs bare context', a: 'signed context, verified per statement', b: 'bare context, trusted', metric: 'opsPerSec', unit: 'lookups/s' }));
+      comparisons.push(comparison(e, { name: 'signed vs bare context', a: 'signed', b: 'bare', metric: 'p50Ms', unit: 'ms per query' }));
+
+      const plans = await explain(db.adminUrl, baselineUrl, db.tenantUrl, key, sample[0]);
       const status = statusOf(comparisons);
       const missed = comparisons.filter((c) => c.met === false).map((c) => `${c.name} at ${c.ratio.toFixed(3)}`);
       return {
         status,
         summary:
-          `lookup ${comparisons[0].ratio.toFixed(3)}, list ${comparisons[2].ratio.toFixed(3)}` +
+          `lookup ${comparisons[0].ratio.toFixed(3)}, list ${comparisons[2].ratio.toFixed(3)}, signed/bare context ${comparisons[5].ratio.toFixed(3)}` +
           (missed.length ? ` (missed: ${missed.join(', ')})` : ''),
         comparisons,
         metrics: {
@@ -124,6 +146,7 @@ export const rlsDatabase: Scenario = {
           ...notes,
           `2a/2b: each worker runs ${LOOKUPS_PER_TX} lookups of one tenant in a transaction as tenancy_app, one round trip per lookup (BEGIN + set_config travel with the first, COMMIT with the last); the baseline runs the same ${LOOKUPS_PER_TX} lookups with WHERE tenant_id = $1 on a BYPASSRLS role in the same kind of transaction, without the setting. Both sides use named prepared statements, as the service does, so the ratio is the policy itself.`,
           '2c has no target: it shows the lookup with unnamed statements, planned on every execution — planning is where a policy costs (its quals are added at plan time), and named statements plan once per connection.',
+          '2a–2c run with the signed tenant context the service sets (HMAC-SHA256 and expiry verified by app.current_tenant_id() once per statement, signed per transaction on the client). 2d has no target: it isolates that verification, the same lookup on the baseline role with the tenant predicate `(SELECT app.current_tenant_id())` after a signed set_config vs `(SELECT nullif(current_setting(…), \'\')::uuid)` after a bare one (the pre-signing function body).',
         ],
       };
     } finally {
@@ -136,6 +159,7 @@ export const rlsDatabase: Scenario = {
 async function sameAnswers(
   rls: pg.Pool,
   base: pg.Pool,
+  key: ContextKey,
   sample: { tenantId: string; ids: string[] }[],
   listRls: string,
   listBase: string,
@@ -145,7 +169,7 @@ async function sameAnswers(
   const c = await rls.connect();
   try {
     for (const s of sample) {
-      await Promise.all([c.query('BEGIN'), c.query(SET_TENANT, [s.tenantId])]);
+      await Promise.all([c.query('BEGIN'), c.query(SET_TENANT, [signedTenant(key, s.tenantId)])]);
       const a = await c.query(`SELECT ${COLS} FROM resources WHERE id = $1`, [s.ids[0]]);
       const la = await c.query(listRls);
       await c.query('COMMIT');
@@ -155,7 +179,7 @@ async function sameAnswers(
       if (JSON.stringify(la.rows.map((r) => r.id)) !== JSON.stringify(lb.rows.map((r) => r.id))) list = false;
       // Another tenant's row must stay invisible under the policy.
       const other = sample.find((o) => o.tenantId !== s.tenantId)!;
-      await Promise.all([c.query('BEGIN'), c.query(SET_TENANT, [s.tenantId])]);
+      await Promise.all([c.query('BEGIN'), c.query(SET_TENANT, [signedTenant(key, s.tenantId)])]);
       const leak = await c.query(`SELECT 1 FROM resources WHERE id = $1 AND tenant_id = $2 AND sharing_mode = 'private'`, [other.ids[0], other.tenantId]);
       await c.query('COMMIT');
       if (leak.rowCount !== 0) throw new Error('isolation broken: a private row of another tenant is visible');
@@ -166,10 +190,10 @@ async function sameAnswers(
   return { lookup, list };
 }
 
-async function explain(_adminUrl: string, _baselineUrl: string, tenantUrl: string, s: { tenantId: string; ids: string[] }) {
+async function explain(_adminUrl: string, _baselineUrl: string, tenantUrl: string, key: ContextKey, s: { tenantId: string; ids: string[] }) {
   return withClient(tenantUrl, async (c) => {
     await c.query('BEGIN');
-    await c.query(SET_TENANT, [s.tenantId]);
+    await c.query(SET_TENANT, [signedTenant(key, s.tenantId)]);
     const plan = async (sql: string, params: unknown[]) =>
       (await c.query(`EXPLAIN (COSTS OFF) ${sql}`, params)).rows.map((r) => r['QUERY PLAN'].trim()).join(' / ');
     const rlsLookup = await plan(`SELECT ${COLS} FROM resources WHERE id = $1`, [s.ids[0]]);

@@ -4,6 +4,7 @@ import pg from 'pg';
 import { loadConfig, loadDotEnv } from '../config/app-config.js';
 import { loadLocalSecrets } from '../database/local-secrets.js';
 import { prepareDatabase } from '../database/prepare-database.js';
+import { createContextSigner } from '../database/tenant-context.js';
 
 // `npm run db:psql -- <subdomain> [psql arguments…]`: psql as the tenant runtime role (tenancy_app),
 // connected like the service (the embedded server of DATA_DIR, started for the session when the
@@ -11,9 +12,12 @@ import { prepareDatabase } from '../database/prepare-database.js';
 // app.current_tenant_id set to the tenant's id. Row-level security then shows this session
 // exactly what the API shows that tenant.
 //
-// The tenant is set for the whole session (PGOPTIONS `-c app.current_tenant_id=<uuid>`), where the
-// service sets it per transaction (set_config(…, true)). That is fine here: the connection is
-// psql's own and lives only as long as the session; it never returns to a pool.
+// The tenant is set for the whole session (PGOPTIONS `-c app.current_tenant_id=<signed value>`),
+// where the service sets it per transaction (set_config(…, true)). That is fine here: the
+// connection is psql's own and lives only as long as the session; it never returns to a pool.
+// The value is signed like the service's (the key read by the owner, who runs this command
+// anyway), with a session-long expiry instead of a few seconds.
+const SESSION_TTL_MS = 12 * 3600_000;
 
 const MISSING_PSQL = `psql was not found on PATH. Install the PostgreSQL client:
   Debian/Ubuntu: sudo apt-get install postgresql-client
@@ -55,6 +59,7 @@ try {
     console.error(`no tenant with subdomain ${subdomain}`);
   } else {
     const url = new URL(db.tenantUrl);
+    const context = (await createContextSigner(config, db.ownerUrl)).tenant(tenant.id, SESSION_TTL_MS);
     if (process.stdout.isTTY) {
       console.error(`psql as ${decodeURIComponent(url.username)} for tenant ${tenant.subdomain} (${tenant.id}, ${tenant.status})`);
     }
@@ -72,7 +77,7 @@ try {
         PGUSER: decodeURIComponent(url.username),
         PGPASSWORD: decodeURIComponent(url.password),
         PGAPPNAME: 'tenancy-psql',
-        PGOPTIONS: `${process.env.PGOPTIONS ?? ''} -c app.current_tenant_id=${tenant.id}`.trim(),
+        PGOPTIONS: `${process.env.PGOPTIONS ?? ''} -c app.current_tenant_id=${context}`.trim(),
         // sslmode etc. from the URL's query, as libpq's own variables
         ...Object.fromEntries(
           [...url.searchParams].filter(([k]) => k === 'sslmode').map(([, v]) => ['PGSSLMODE', v]),

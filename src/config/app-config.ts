@@ -148,6 +148,14 @@ export class EnvDto {
   @IsOptional() @Transform(emptyToUndefined) @IsString()
   ENCRYPTION_KEY_PREVIOUS?: string;
 
+  /** HMAC key of the signed tenant context (32+ bytes, base64); unset: generated and kept in the database */
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  TENANT_CONTEXT_KEY?: string;
+
+  /** how long past signing a tenant/platform context is accepted, against the transaction's start */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(3_600_000)
+  TENANT_CONTEXT_TTL_MS?: number;
+
   @IsOptional() @IsString()
   BASE_DOMAIN?: string;
 
@@ -290,6 +298,11 @@ export class AppConfig {
   readonly loginCapacity: { ratePerMinute: number; maxConcurrentPerTenant: number; queueWaitMs: number; hashConcurrency: number };
   /** Retired keys, accepted for decryption only (ENCRYPTION_KEY_PREVIOUS), newest first. */
   readonly encryptionKeysPrevious: Buffer[];
+  /**
+   * The signed tenant context (src/database/tenant-context.ts): the HMAC key when given as
+   * TENANT_CONTEXT_KEY (otherwise the database's own, read by the owner at start) and the TTL.
+   */
+  readonly tenantContext: { key?: Buffer; ttlMs: number };
   readonly baseDomain: string;
   readonly platformAdmin?: { email: string; password?: string };
   readonly tenantCache: { ttlMs: number; max: number };
@@ -382,6 +395,11 @@ export class AppConfig {
         }
         return previous;
       });
+    const contextKey = env.TENANT_CONTEXT_KEY ? Buffer.from(env.TENANT_CONTEXT_KEY, 'base64') : undefined;
+    if (contextKey && contextKey.length < 32) {
+      throw new ConfigError('TENANT_CONTEXT_KEY must be at least 32 bytes encoded as base64');
+    }
+    this.tenantContext = { key: contextKey, ttlMs: env.TENANT_CONTEXT_TTL_MS ?? 5_000 };
     this.baseDomain = (env.BASE_DOMAIN ?? 'localtest.me').toLowerCase();
     this.platformAdmin = env.PLATFORM_ADMIN_EMAIL
       ? { email: env.PLATFORM_ADMIN_EMAIL.toLowerCase(), password: env.PLATFORM_ADMIN_PASSWORD }

@@ -7,14 +7,18 @@ import { TenantBusyError } from '../common/errors.js';
 import { AppConfig } from '../config/app-config.js';
 import { PLATFORM_DATA_SOURCE, TENANT_DATA_SOURCE } from './database.tokens.js';
 import { TransactionSession } from './db-session.js';
+import { TenantContextSigner } from './tenant-context.js';
 
 // The only statements that set the context. Parameterised and transaction-local (is_local =
 // true): never a session-level SET, never string interpolation. The timeouts ride along in the
-// same statement, so they cost no round trip and end with the transaction (SET LOCAL).
+// same statement, so they cost no round trip and end with the transaction (SET LOCAL). The
+// tenant and the platform scope are signed values (tenant-context.ts), signed when the
+// transaction opens: the database accepts nothing else, so SQL that runs as a runtime role
+// cannot set a context of its own.
 const TIMEOUTS_SQL =
   "set_config('statement_timeout', $2, true), set_config('idle_in_transaction_session_timeout', $3, true)";
 const TENANT_CONTEXT_SQL = `SELECT set_config('app.current_tenant_id', $1, true), ${TIMEOUTS_SQL}`;
-const PLATFORM_CONTEXT_SQL = `SELECT set_config('app.scope', 'platform', true), set_config('app.actor', $1, true), ${TIMEOUTS_SQL}`;
+const PLATFORM_CONTEXT_SQL = `SELECT set_config('app.scope', $1, true), ${TIMEOUTS_SQL}, set_config('app.actor', $4, true)`;
 
 /** Thrown when code would hold a second connection of a pool while its request holds one. */
 export class NestedSessionError extends Error {
@@ -43,6 +47,7 @@ export class DatabaseSessions {
     @InjectDataSource(TENANT_DATA_SOURCE) readonly tenantDataSource: DataSource,
     @InjectDataSource(PLATFORM_DATA_SOURCE) readonly platformDataSource: DataSource,
     config: AppConfig,
+    private readonly signer: TenantContextSigner,
   ) {
     const retryAfter = Math.max(1, Math.ceil(config.db.tenantWaitMs / 1000));
     this.bulkhead = new Bulkhead(config.db.maxPerTenant, config.db.tenantWaitMs, () => new TenantBusyError(retryAfter));
@@ -54,13 +59,15 @@ export class DatabaseSessions {
   }
 
   tenantSession(tenantId: string): TransactionSession {
-    return new TransactionSession('tenant', this.tenantDataSource, TENANT_CONTEXT_SQL, [tenantId, ...this.tenantTimeouts], {
+    const params = () => [this.signer.tenant(tenantId), ...this.tenantTimeouts];
+    return new TransactionSession('tenant', this.tenantDataSource, TENANT_CONTEXT_SQL, params, {
       admit: () => this.bulkhead.acquire(tenantId),
     });
   }
 
   platformSession(actor: string): TransactionSession {
-    return new TransactionSession('platform', this.platformDataSource, PLATFORM_CONTEXT_SQL, [actor, ...this.platformTimeouts]);
+    const params = () => [this.signer.platform(), ...this.platformTimeouts, actor];
+    return new TransactionSession('platform', this.platformDataSource, PLATFORM_CONTEXT_SQL, params);
   }
 
   /** Runs `fn` in one tenant transaction outside HTTP (jobs, seeding): commit or roll back. */

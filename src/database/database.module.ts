@@ -12,7 +12,8 @@ import {
   TENANT_DATA_SOURCE,
   type DatabaseEndpoints,
 } from './database.tokens.js';
-import { assertRuntimeRoleIsSafe } from './self-check.js';
+import { assertContextSignatureAccepted, assertRuntimeRoleIsSafe } from './self-check.js';
+import { createContextSigner, TenantContextSigner } from './tenant-context.js';
 
 function runtimeOptions(name: string, url: string, poolSize: number, config: AppConfig): DataSourceOptions {
   return {
@@ -40,10 +41,14 @@ function runtimeOptions(name: string, url: string, poolSize: number, config: App
 }
 
 class SelfCheck implements OnApplicationBootstrap {
-  constructor(private readonly sessions: DatabaseSessions) {}
+  constructor(
+    private readonly sessions: DatabaseSessions,
+    private readonly signer: TenantContextSigner,
+  ) {}
   async onApplicationBootstrap() {
     await assertRuntimeRoleIsSafe(this.sessions.tenantDataSource, 'tenant');
     await assertRuntimeRoleIsSafe(this.sessions.platformDataSource, 'platform');
+    await assertContextSignatureAccepted(this.sessions.tenantDataSource, this.sessions.platformDataSource, this.signer);
   }
 }
 
@@ -70,8 +75,17 @@ export class DatabaseModule {
       ],
       providers: [
         { provide: DATABASE_ENDPOINTS, useValue: endpoints },
+        {
+          provide: TenantContextSigner,
+          inject: [AppConfig],
+          useFactory: (config: AppConfig) => createContextSigner(config, endpoints.ownerUrl),
+        },
         DatabaseSessions,
-        { provide: SelfCheck, useFactory: (s: DatabaseSessions) => new SelfCheck(s), inject: [DatabaseSessions] },
+        {
+          provide: SelfCheck,
+          useFactory: (s: DatabaseSessions, signer: TenantContextSigner) => new SelfCheck(s, signer),
+          inject: [DatabaseSessions, TenantContextSigner],
+        },
       ],
       exports: [DatabaseSessions, DATABASE_ENDPOINTS],
     };

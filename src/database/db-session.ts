@@ -53,7 +53,8 @@ export class TransactionSession implements DbSession {
     readonly scope: 'tenant' | 'platform',
     private readonly dataSource: DataSource,
     private readonly contextSql: string,
-    private readonly contextParams: unknown[],
+    /** a function when the values are signed: called again for each transaction it opens */
+    private readonly contextParams: unknown[] | (() => unknown[]),
     private readonly options: SessionOptions = {},
   ) {}
 
@@ -90,7 +91,7 @@ export class TransactionSession implements DbSession {
       throw isUnavailable(err) ? new ServiceUnavailableError() : err;
     }
     this.client = client;
-    const contextSet = Promise.all([client.query('BEGIN'), client.query(this.contextSql, this.contextParams)]);
+    const contextSet = Promise.all([client.query('BEGIN'), client.query(this.contextSql, this.params())]);
     contextSet.catch(() => undefined); // awaited, and acted on, by finish()
     this.contextSet = contextSet;
     return runner.manager;
@@ -174,7 +175,7 @@ export class TransactionSession implements DbSession {
   private async writeDurable(client: pg.PoolClient): Promise<void> {
     await client.query('BEGIN');
     try {
-      await client.query(this.contextSql, this.contextParams);
+      await client.query(this.contextSql, this.params());
       for (const w of this.durable) await client.query(w.sql, w.params);
       await client.query('COMMIT');
     } catch (err) {
@@ -194,6 +195,11 @@ export class TransactionSession implements DbSession {
     } catch {
       // already released: the connection error ended it
     }
+  }
+
+  /** The context's values, signed now: right before the BEGIN they ride with. */
+  private params(): unknown[] {
+    return typeof this.contextParams === 'function' ? this.contextParams() : this.contextParams;
   }
 
   private freeSlot(): void {

@@ -7,6 +7,7 @@ import { startEmbeddedPostgres, type EmbeddedServer } from './embedded-postgres.
 import { loadLocalSecrets } from './local-secrets.js';
 import { migrate } from './migrator.js';
 import { deriveUrl, ensureRuntimeRole, passwordClause } from './roles.js';
+import { ensureContextKey } from './tenant-context.js';
 
 const OWNER_ROLE = 'tenancy_owner';
 const EMBEDDED_DB = 'tenancy';
@@ -30,8 +31,8 @@ async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Pro
 
 /**
  * Everything the database needs before the service boots: the embedded Postgres when no
- * DATABASE_URL is given, the runtime roles, and the migrations. Returns the three connection
- * strings. Idempotent: safe on every start and from several instances at once.
+ * DATABASE_URL is given, the runtime roles, the migrations and the tenant context key. Returns
+ * the three connection strings. Idempotent: safe on every start and from several instances at once.
  */
 export async function prepareDatabase(
   config: AppConfig,
@@ -97,7 +98,11 @@ export async function prepareDatabase(
   }
 
   try {
-    await withClient(ownerUrl, (c) => migrate(c, migrationsDir, log, roles));
+    await withClient(ownerUrl, async (c) => {
+      await migrate(c, migrationsDir, log, roles);
+      // the key the tenant context is signed with: TENANT_CONTEXT_KEY, or one generated here
+      await ensureContextKey(c, config.tenantContext.key);
+    });
   } catch (err) {
     await embedded?.stop();
     throw err;

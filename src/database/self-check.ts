@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
+import type { TenantContextSigner } from './tenant-context.js';
 
 export class StartupCheckError extends Error {}
 
@@ -115,4 +117,72 @@ async function createPrivileges(ds: DataSource): Promise<{ problems: string[]; f
     else fixes.push(`REVOKE CREATE ON SCHEMA ${quoteIdent(s.nspname)} FROM ${(s.grantees ?? []).join(', ') || 'PUBLIC'};`);
   }
   return { problems, fixes };
+}
+
+/**
+ * Refuses to run when the database would not accept this service's signed context (a
+ * TENANT_CONTEXT_KEY it does not hold, a key rotated away, clocks too far apart), instead of
+ * serving every request with no tenant: signs a probe for a random tenant and for the platform
+ * scope, sets each in a transaction as the runtime role, and asks the context functions what they
+ * see. Also refuses when a runtime role can read the keys.
+ */
+export async function assertContextSignatureAccepted(
+  tenant: DataSource,
+  platform: DataSource,
+  signer: TenantContextSigner,
+): Promise<void> {
+  for (const [label, ds] of [['tenant', tenant], ['platform', platform]] as const) {
+    const [keys] = await ds.query(`
+      SELECT has_table_privilege('app.tenant_context_keys', 'SELECT, INSERT, UPDATE, DELETE') AS table,
+             has_function_privilege('app.tenant_context_signing_key()', 'EXECUTE') AS function`);
+    if (keys.table || keys.function) {
+      throw new StartupCheckError(
+        `Refusing to start: the ${label} runtime role can read the tenant context keys ` +
+          `(${[keys.table && 'app.tenant_context_keys', keys.function && 'app.tenant_context_signing_key()'].filter(Boolean).join(', ')}), ` +
+          'so SQL running as it could sign any tenant. To fix, run as the owner: ' +
+          'REVOKE ALL ON app.tenant_context_keys FROM PUBLIC, <runtime roles>; ' +
+          'REVOKE EXECUTE ON FUNCTION app.tenant_context_signing_key() FROM PUBLIC, <runtime roles>;',
+      );
+    }
+  }
+  const probeTenant = randomUUID();
+  const seen = async (ttlMs: number) => ({
+    tenant: (await probe(tenant, "SELECT set_config('app.current_tenant_id', $1, true)", [signer.tenant(probeTenant, ttlMs)],
+      'SELECT app.current_tenant_id()::text AS v')) === probeTenant,
+    platform: (await probe(platform, "SELECT set_config('app.scope', $1, true)", [signer.platform(ttlMs)],
+      'SELECT app.is_platform() AS v')) === true,
+  });
+  const now = await seen(signer.ttlMs);
+  if (now.tenant && now.platform) return;
+  const failed = [!now.tenant && 'tenant', !now.platform && 'platform scope'].filter(Boolean).join(' and ');
+  // a day's expiry tells a clock problem from a key the database does not hold
+  const later = await seen(24 * 3600_000);
+  if (later.tenant && later.platform) {
+    throw new StartupCheckError(
+      `Refusing to start: the database refuses this service's signed ${failed} context as expired ` +
+        `(TENANT_CONTEXT_TTL_MS=${signer.ttlMs}, measured clock offset ${signer.offsetMs} ms). ` +
+        'Raise TENANT_CONTEXT_TTL_MS or fix the clocks.',
+    );
+  }
+  throw new StartupCheckError(
+    `Refusing to start: the database does not accept this service's signed ${failed} context ` +
+      `(key ${signer.key.kid}): the service and the database disagree about the tenant context key, ` +
+      'so every request would see no tenant. The database accepts its current key and the one before ' +
+      'it. To fix: start through the service\'s setup (it installs TENANT_CONTEXT_KEY as the current ' +
+      'key, or generates one), or unset TENANT_CONTEXT_KEY to use the key the database holds.',
+  );
+}
+
+/** Sets a context in a transaction of `ds` (rolled back) and returns what `check` answers. */
+async function probe(ds: DataSource, set: string, params: unknown[], check: string): Promise<unknown> {
+  const runner = ds.createQueryRunner();
+  try {
+    await runner.startTransaction();
+    await runner.query(set, params);
+    const [row] = await runner.query(check);
+    return row?.v;
+  } finally {
+    if (runner.isTransactionActive) await runner.rollbackTransaction();
+    await runner.release();
+  }
 }

@@ -24,7 +24,8 @@ class DiagnosticsController {
     }
     const em = await requestContext.tenantManager();
     const [row] = await em.query(
-      "SELECT pg_sleep($1), current_setting('app.current_tenant_id', true) AS tenant_id",
+      // the tenant as the database verifies it (the setting itself is a signed value)
+      'SELECT pg_sleep($1), app.current_tenant_id()::text AS tenant_id',
       [seconds],
     );
     return { slept: seconds, tenantId: row.tenant_id };

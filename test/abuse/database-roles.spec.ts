@@ -6,6 +6,7 @@ import { asPlatform, asTenant, catalog } from '../helpers/db.js';
 import { testEndpoints, testRoles } from '../helpers/env.js';
 import { createTenant } from '../helpers/factories.js';
 import { lintRuntimeRolesCreateNothing, lintSearchPathTempLast } from '../rls/catalog-lints.js';
+import { signedTenant } from '../helpers/context.js';
 
 // Issue 11, item 10: a temporary table named `resources` shadowed the real one, even inside
 // app.list_visible_resources, and on a pooled connection it outlived the request. The runtime
@@ -100,7 +101,7 @@ describe('the self-check and the lint refuse a runtime role granted TEMPORARY', 
     await c.connect();
     try {
       await c.query('BEGIN');
-      await c.query("SELECT set_config('app.current_tenant_id', $1, true)", [owner.id]);
+      await c.query("SELECT set_config('app.current_tenant_id', $1, true)", [await signedTenant(owner.id)]);
       await c.query(`INSERT INTO resources (tenant_id, kind, name) VALUES ($1, 'agent', 'real')`, [owner.id]);
       await c.query('CREATE TEMP TABLE resources (LIKE public.resources)');
       // unqualified, the session's temporary table wins over public.resources

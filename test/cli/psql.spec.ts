@@ -7,6 +7,7 @@ import pg from 'pg';
 import { runningPostmaster } from '../../src/database/embedded-postgres.js';
 import { bearer, createUser, tenantToken } from '../helpers/auth.js';
 import { runCli } from '../helpers/cli.js';
+import { signedPlatform } from '../helpers/context.js';
 import { testEndpoints, testRoles } from '../helpers/env.js';
 import { onDatabase } from '../helpers/suite-database.js';
 import { createTestApp } from '../helpers/create-app.js';
@@ -110,7 +111,7 @@ async function withPlatform<T>(url: string, fn: (sql: pg.Client) => Promise<T>):
   await c.connect();
   try {
     await c.query('BEGIN');
-    await c.query("SELECT set_config('app.scope', 'platform', true)");
+    await c.query("SELECT set_config('app.scope', $1, true)", [await signedPlatform()]);
     const result = await fn(c);
     await c.query('COMMIT');
     return result;

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { signedPlatform, signedTenant } from './context.js';
 import { testEndpoints } from './env.js';
 
 export type Sql = pg.Client;
@@ -15,15 +16,16 @@ async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Pro
 }
 
 /**
- * Runs `fn` as the tenant runtime role with `tenantId` set, inside BEGIN … ROLLBACK: nothing it
- * writes survives. `tenantId` null runs with no tenant set; '' with the setting cleared.
+ * Runs `fn` as the tenant runtime role with `tenantId` set (signed, as the service sets it),
+ * inside BEGIN … ROLLBACK: nothing it writes survives. `tenantId` null runs with no tenant set;
+ * '' with the setting cleared.
  */
 export function asTenant<T>(tenantId: string | null, fn: (sql: Sql) => Promise<T>): Promise<T> {
   return withClient(testEndpoints().tenantUrl, async (c) => {
     await c.query('BEGIN');
     try {
       if (tenantId !== null) {
-        await c.query("SELECT set_config('app.current_tenant_id', $1, true)", [tenantId]);
+        await c.query("SELECT set_config('app.current_tenant_id', $1, true)", [tenantId && (await signedTenant(tenantId))]);
       }
       return await fn(c);
     } finally {
@@ -37,7 +39,7 @@ export function asPlatform<T>(fn: (sql: Sql) => Promise<T>, scoped = true): Prom
   return withClient(testEndpoints().platformUrl, async (c) => {
     await c.query('BEGIN');
     try {
-      if (scoped) await c.query("SELECT set_config('app.scope', 'platform', true)");
+      if (scoped) await c.query("SELECT set_config('app.scope', $1, true)", [await signedPlatform()]);
       return await fn(c);
     } finally {
       await c.query('ROLLBACK').catch(() => undefined);
@@ -50,7 +52,7 @@ export function platformCommit<T>(fn: (sql: Sql) => Promise<T>): Promise<T> {
   return withClient(testEndpoints().platformUrl, async (c) => {
     await c.query('BEGIN');
     try {
-      await c.query("SELECT set_config('app.scope', 'platform', true)");
+      await c.query("SELECT set_config('app.scope', $1, true)", [await signedPlatform()]);
       const result = await fn(c);
       await c.query('COMMIT');
       return result;

@@ -20,11 +20,14 @@ const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
 @TenantRoute()
 @Controller('probe')
 class ProbeController {
-  /** The tenant set on the connection and everything of other tables the session can see. */
+  /**
+   * The tenant set on the connection (as the database verifies the signed setting) and everything
+   * of other tables the session can see.
+   */
   @Get('whoami')
   async whoami() {
     const em = await requestContext.tenantManager();
-    const [row] = await em.query(`SELECT current_setting('app.current_tenant_id', true) AS setting,
+    const [row] = await em.query(`SELECT app.current_tenant_id()::text AS setting,
       ARRAY(SELECT id::text FROM tenants) AS tenants,
       ARRAY(SELECT DISTINCT tenant_id::text FROM audit_logs) AS audit_tenants`);
     return { contextTenant: requestContext.get()?.tenantId, ...row };

@@ -21,7 +21,12 @@ export const SHAREABLE_TABLES = new Set(['resources', 'resource_shares']);
 /** SECURITY DEFINER functions that are allowed, and why. */
 export const SECURITY_DEFINER_ALLOW_LIST: Record<string, string> = {
   'app.resolve_tenant(text)': 'tenant resolution before any context; returns one tenant by key',
+  'app.verified_context(text,text)': 'verifies a signed context against the keys the runtime roles cannot read; returns its subject or NULL',
+  'app.tenant_context_signing_key()': 'the current context key for the service at start; EXECUTE for the owner only',
 };
+
+/** The only functions that may read the context settings; they verify the signature (migrations/0030). */
+export const CONTEXT_READERS = new Set(['app.current_tenant_id()', 'app.is_platform()']);
 
 /**
  * Keys of tenant tables that may omit tenant_id, and why. Only a reference that is cross-tenant
@@ -192,6 +197,35 @@ export async function lintPolicyExpressions(sql: Sql): Promise<string[]> {
   return out;
 }
 
+const READS_CONTEXT_SETTING = /current_setting\s*\(\s*'app\.(current_tenant_id|scope)'/i;
+
+/**
+ * 3b. Policies read the tenant and the platform scope only through the verifying functions
+ * (app.current_tenant_id(), app.is_platform()): a policy, or a function other than those two,
+ * that reads app.current_tenant_id or app.scope with current_setting trusts a value any SQL can
+ * set (set_config), even wrapped in `(SELECT …)`.
+ */
+export async function lintContextReadsVerified(sql: Sql): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of await policies(sql)) {
+    for (const [kind, expr] of [['USING', p.qual], ['WITH CHECK', p.with_check]] as const) {
+      if (expr && /current_setting\s*\(/i.test(expr)) {
+        out.push(`${p.tablename}.${p.policyname} ${kind} reads current_setting instead of app.current_tenant_id() / app.is_platform(): ${expr}`);
+      }
+    }
+  }
+  const { rows: fns } = await sql.query(`
+    SELECT p.oid::regprocedure::text AS sig, p.prosrc
+      FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+     WHERE n.nspname IN ${APP_SCHEMAS}`);
+  for (const f of fns) {
+    if (!CONTEXT_READERS.has(f.sig) && READS_CONTEXT_SETTING.test(f.prosrc)) {
+      out.push(`${f.sig} reads the tenant context setting unverified; call app.current_tenant_id() / app.is_platform()`);
+    }
+  }
+  return out;
+}
+
 const isTenantPredicate = (expr: string | null) =>
   !!expr && /tenant_id\s*=\s*\(\s*SELECT\s+app\.current_tenant_id\(\)/i.test(expr);
 
@@ -300,6 +334,7 @@ export const ALL_LINTS = {
   lintRuntimeRolesCreateNothing,
   lintRowLevelSecurity,
   lintPolicyExpressions,
+  lintContextReadsVerified,
   lintRestrictiveIsolation,
   lintViewsAndFunctions,
   lintSearchPathTempLast,

@@ -6,6 +6,7 @@ import { withRoleNames } from '../../src/database/migrator.js';
 const R = testRoles();
 import {
   ALL_LINTS,
+  lintContextReadsVerified,
   lintPolicyExpressions,
   lintRestrictiveIsolation,
   lintRowLevelSecurity,
@@ -84,6 +85,33 @@ describe('catalog lints catch a table that forgets something', () => {
         expect(expr.some((v) => v.startsWith('lint_probe.p_bare USING calls current_setting bare'))).toBe(true);
         expect((await lintRowLevelSecurity(sql)).some((v) => v.includes('p_all: ALL policy without an explicit WITH CHECK'))).toBe(true);
         expect((await lintRestrictiveIsolation(sql)).length).toBeGreaterThan(0);
+      },
+    );
+  });
+
+  // Issue 16: the setting is a signed value only app.current_tenant_id() / app.is_platform()
+  // verify. A policy that reads it itself, even once per statement inside (SELECT …), which
+  // lintPolicyExpressions lets through, trusts whatever set_config wrote.
+  it('flags a policy or a function that reads the context setting instead of the verifying function', async () => {
+    await withBrokenSchema(
+      `CREATE TABLE lint_probe (tenant_id uuid NOT NULL, id uuid NOT NULL, PRIMARY KEY (tenant_id, id));
+       ALTER TABLE lint_probe ENABLE ROW LEVEL SECURITY; ALTER TABLE lint_probe FORCE ROW LEVEL SECURITY;
+       CREATE POLICY p_unverified ON lint_probe AS RESTRICTIVE FOR ALL TO tenancy_app
+         USING (tenant_id = (SELECT nullif(current_setting('app.current_tenant_id', true), '')::uuid))
+         WITH CHECK (tenant_id = (SELECT nullif(current_setting('app.current_tenant_id', true), '')::uuid));
+       CREATE FUNCTION app.lint_scope() RETURNS boolean LANGUAGE sql STABLE
+         AS $$ SELECT current_setting('app.scope', true) = 'platform' $$;
+       CREATE POLICY p_platform ON lint_probe FOR ALL TO tenancy_platform
+         USING ((SELECT app.lint_scope())) WITH CHECK ((SELECT app.lint_scope()));`,
+      async (sql) => {
+        // the older lint sees nothing wrong with either
+        expect((await lintPolicyExpressions(sql)).filter((v) => v.startsWith('lint_probe.'))).toEqual([]);
+        const found = await lintContextReadsVerified(sql);
+        expect(found).toEqual(expect.arrayContaining([
+          expect.stringMatching(/^lint_probe\.p_unverified USING reads current_setting instead of app\.current_tenant_id\(\)/),
+          expect.stringMatching(/^lint_probe\.p_unverified WITH CHECK reads current_setting/),
+          'app.lint_scope() reads the tenant context setting unverified; call app.current_tenant_id() / app.is_platform()',
+        ]));
       },
     );
   });

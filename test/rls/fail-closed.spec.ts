@@ -2,6 +2,7 @@ import { testRoles } from '../helpers/env.js';
 import { asTenant, catalog, tenantClient } from '../helpers/db.js';
 import { createTenant } from '../helpers/factories.js';
 import { tenantTables } from './catalog-lints.js';
+import { signedTenant } from '../helpers/context.js';
 
 // docs/isolation.md 7–9, over every tenant table the catalog knows of (and the registry itself).
 describe('fail closed without a tenant', () => {
@@ -69,14 +70,14 @@ describe('fail closed without a tenant', () => {
     const client = await tenantClient();
     try {
       await client.query('BEGIN');
-      await client.query("SELECT set_config('app.current_tenant_id', $1, true)", [tenantId]);
+      await client.query("SELECT set_config('app.current_tenant_id', $1, true)", [await signedTenant(tenantId)]);
       expect((await client.query('SELECT count(*)::int AS n FROM tenants')).rows[0].n).toBe(1);
       await client.query('COMMIT');
       expect((await client.query("SELECT current_setting('app.current_tenant_id', true) AS v")).rows[0].v).toBe('');
       expect((await client.query('SELECT count(*)::int AS n FROM tenants')).rows[0].n).toBe(0);
 
       await client.query('BEGIN');
-      await client.query("SELECT set_config('app.current_tenant_id', $1, true)", [tenantId]);
+      await client.query("SELECT set_config('app.current_tenant_id', $1, true)", [await signedTenant(tenantId)]);
       await client.query('SELECT 1/0').catch(() => undefined); // a failed request
       await client.query('ROLLBACK');
       expect((await client.query('SELECT count(*)::int AS n FROM tenants')).rows[0].n).toBe(0);

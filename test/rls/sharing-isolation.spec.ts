@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { asTenant, platformCommit, type Sql } from '../helpers/db.js';
 import { createTenant, type TestTenant } from '../helpers/factories.js';
+import { signedTenant } from '../helpers/context.js';
 
 // docs/isolation.md 10–16 for the shareable tables, at SQL level: tenancy_app with
 // set_config('app.current_tenant_id', …, true), no WHERE clause for the tenant anywhere.
@@ -142,16 +143,16 @@ describe('sharing at SQL level as the tenant runtime role', () => {
   it('a share row of a resource that is no longer selective shows nothing', async () => {
     await asTenant(t.owner.id, async (sql) => {
       await sql.query(`UPDATE resources SET sharing_mode = 'private' WHERE id = $1`, [res.selective]);
-      await sql.query("SELECT set_config('app.current_tenant_id', $1, true)", [t.listed.id]);
+      await sql.query("SELECT set_config('app.current_tenant_id', $1, true)", [await signedTenant(t.listed.id)]);
       expect((await sql.query('SELECT id FROM resources WHERE id = $1', [res.selective])).rowCount).toBe(0);
       // and narrowing (dropping the share) hides it at once
-      await sql.query("SELECT set_config('app.current_tenant_id', $1, true)", [t.owner.id]);
+      await sql.query("SELECT set_config('app.current_tenant_id', $1, true)", [await signedTenant(t.owner.id)]);
       await sql.query(`UPDATE resources SET sharing_mode = 'selective' WHERE id = $1`, [res.selective]);
-      await sql.query("SELECT set_config('app.current_tenant_id', $1, true)", [t.listed.id]);
+      await sql.query("SELECT set_config('app.current_tenant_id', $1, true)", [await signedTenant(t.listed.id)]);
       expect((await sql.query('SELECT id FROM resources WHERE id = $1', [res.selective])).rowCount).toBe(1);
-      await sql.query("SELECT set_config('app.current_tenant_id', $1, true)", [t.owner.id]);
+      await sql.query("SELECT set_config('app.current_tenant_id', $1, true)", [await signedTenant(t.owner.id)]);
       expect((await sql.query('DELETE FROM resource_shares WHERE resource_id = $1', [res.selective])).rowCount).toBe(1);
-      await sql.query("SELECT set_config('app.current_tenant_id', $1, true)", [t.listed.id]);
+      await sql.query("SELECT set_config('app.current_tenant_id', $1, true)", [await signedTenant(t.listed.id)]);
       expect((await sql.query('SELECT id FROM resources WHERE id = $1', [res.selective])).rowCount).toBe(0);
     });
   });
