@@ -109,6 +109,8 @@ describe('the ownership check fails on a breach (synthetic sources)', () => {
             await keys.createQueryBuilder().delete().where('1 = 1').execute();
           }
           async e(em: any) { await em.getRepository('audit_logs').save({}); }
+          async f(em: any) { await em.insert('refresh_tokens', { id: 1 }); }
+          async g(em: any) { await em.createQueryBuilder().update('platform_admins').set({}).execute(); }
         }`,
     });
     expect(v).toEqual(expect.arrayContaining([
@@ -117,8 +119,10 @@ describe('the ownership check fails on a breach (synthetic sources)', () => {
       'modules/sharing/fake.repository.ts: writes tenants (TypeORM), owned by tenant, from sharing',
       'modules/sharing/fake.repository.ts: writes idempotency_keys (TypeORM), owned by provisioning, from sharing',
       'modules/sharing/fake.repository.ts: writes audit_logs (TypeORM), owned by auth, from sharing',
+      'modules/sharing/fake.repository.ts: writes refresh_tokens (TypeORM), owned by auth, from sharing',
+      'modules/sharing/fake.repository.ts: writes platform_admins (TypeORM), owned by auth, from sharing',
     ]));
-    expect(v).toHaveLength(5);
+    expect(v).toHaveLength(7);
   });
 
   it('flags an import the DAG does not allow, and another module\'s repository or entity', () => {

@@ -223,9 +223,14 @@ export function typeormWrites(code: string, entities: ReadonlyMap<string, string
       const table = entities.get(m[1]);
       if (table) found.push(table);
     }
-    for (const m of stmt.matchAll(/\b(?:getRepository|into|update|from|insert|delete|save|upsert|createQueryBuilder)\s*\(\s*(['"`])([a-z_][a-z0-9_.]*)\1/g)) {
-      found.push(bareTable(m[2]));
-    }
+    // a table named as a string: getRepository('t'), .into('t'), a query builder's .update('t') /
+    // .from('t'), or EntityManager's em.insert('t', …) (a second argument: hash.update('x') is none)
+    const named = [
+      /\b(?:getRepository|into)\s*\(\s*(['"`])([a-z_][a-z0-9_.]*)\1/g,
+      /\.\s*(?:insert|update|delete|save|upsert|remove)\s*\(\s*(['"`])([a-z_][a-z0-9_.]*)\1\s*,/g,
+      ...(/\bcreateQueryBuilder\s*\(/.test(stmt) ? [/\.\s*(?:update|from)\s*\(\s*(['"`])([a-z_][a-z0-9_.]*)\1/g] : []),
+    ];
+    for (const re of named) for (const m of stmt.matchAll(re)) found.push(bareTable(m[2]));
     return found;
   };
   for (const stmt of statements) {
@@ -236,8 +241,8 @@ export function typeormWrites(code: string, entities: ReadonlyMap<string, string
   }
   for (const stmt of statements) {
     if (!WRITE_CALL.test(stmt)) continue;
-    // `.update(` of a hash or a Map is no write; only statements that name a table are counted
-    out.push(...targetsOf(stmt).filter((t) => !/^(ENTITIES)$/.test(t)));
+    // `.update(` of a hash or a Map is no write: only statements that name a table count
+    out.push(...targetsOf(stmt));
     for (const [name, table] of repoVars) {
       if (new RegExp(String.raw`\b${name}\s*\.\s*(?:createQueryBuilder\s*\([^)]*\)\s*\.\s*)?(insert|update|delete|save|remove|upsert|softDelete|softRemove|restore|recover|increment|decrement|clear)\s*\(`).test(stmt)) {
         out.push(table);
