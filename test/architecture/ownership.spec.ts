@@ -136,10 +136,12 @@ describe('the ownership check fails on a breach (synthetic sources)', () => {
       'common/fake.ts': `import { TenantResolver } from '../modules/tenant/tenant-resolver.service.js';`,
       'pipeline/fake.ts': `import { SharingService } from '../modules/sharing/sharing.service.js';`,
       'cli/fake.ts': `import { UsersRepository } from '../modules/auth/users.repository.js';`,
+      'modules/auth/fake.ts': `import { RequestPipeline } from '../../pipeline/request-pipeline.interceptor.js';`,
     });
     expect(v.sort()).toEqual([
       "cli/fake.ts: imports auth's repository modules/auth/users.repository.ts: go through its exported service",
       'common/fake.ts: src/common may import only types from module tenant (../modules/tenant/tenant-resolver.service.js)',
+      'modules/auth/fake.ts: a module may not import src/pipeline (../../pipeline/request-pipeline.interceptor.js)',
       'modules/sharing/fake.service.ts: imports auth\'s entity modules/auth/entities/user.entity.ts: go through its exported service',
       'modules/sharing/fake.service.ts: imports tenant\'s repository modules/tenant/tenant.repository.ts: go through its exported service',
       'modules/sharing/fake.service.ts: sharing may not import module registry (../registry/purge.service.js)',

@@ -60,6 +60,12 @@ export const AREA_IMPORTS: Record<AreaName, readonly ModuleName[]> = {
   health: [],
 };
 
+/**
+ * Code outside the modules that no module imports: the wiring, the commands and the pipeline sit
+ * above the modules (they import them), so an import back would be a cycle.
+ */
+export const AREAS_ABOVE_MODULES: readonly AreaName[] = ['root', 'cli', 'pipeline', 'health'];
+
 /** Areas whose module imports must be `import type` (they need a module's types, never its code). */
 export const TYPE_ONLY_AREAS: ReadonlySet<AreaName> = new Set(['common']);
 

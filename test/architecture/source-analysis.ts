@@ -3,6 +3,7 @@ import { join, posix, relative } from 'node:path';
 import {
   AREA_IMPORTS,
   AREAS,
+  AREAS_ABOVE_MODULES,
   DYNAMIC_WRITE_ALLOW_LIST,
   ENTITIES_LIST,
   MODULE_IMPORTS,
@@ -131,7 +132,8 @@ export function ownerOf(file: string): Owner {
   return { kind: 'area', name: area as AreaName };
 }
 
-const ownerName = (o: Owner) => (o.kind === 'module' ? o.name : o.name === 'database' ? 'database' : `src/${o.name}`);
+const ownerName = (o: Owner) =>
+  o.kind === 'module' ? o.name : o.name === 'database' ? 'database' : o.name === 'root' ? 'the app\'s wiring' : `src/${o.name}`;
 const isRepository = (file: string) => /\.repository\.ts$/.test(file);
 const isEntity = (file: string) => /(^|\/)entities\//.test(file) || /\.entity\.ts$/.test(file);
 
@@ -153,6 +155,10 @@ export function importViolations(file: string, code: string): string[] {
       continue;
     }
     const to = ownerOf(target);
+    if (from.kind === 'module' && to.kind === 'area' && AREAS_ABOVE_MODULES.includes(to.name)) {
+      out.push(`${file}: a module may not import ${ownerName(to)} (${imp.specifier})`);
+      continue;
+    }
     if (to.kind !== 'module') continue;
     if (from.kind === 'module' && from.name === to.name) continue;
     if (file === ENTITIES_LIST && isEntity(target)) continue; // the one list of every entity
