@@ -155,13 +155,16 @@ describe('the ownership check fails on a breach (synthetic sources)', () => {
     const v = withFiles({
       'modules/auth/fake.repository.ts': `
         const q = (t: string) => \`DELETE FROM \${t} WHERE tenant_id = $1\`;
-        const r = 'INSERT INTO widgets (id) VALUES ($1)';`,
+        const r = 'INSERT INTO widgets (id) VALUES ($1)';
+        const s = (t: string) => 'TRUNCATE ' + t;
+        const lock = 'SELECT 1 FROM users FOR UPDATE';`,
       'modules/sharing/entities/fake.entity.ts': `
         import { Entity } from 'typeorm';
         @Entity({ name: 'users' })
         export class FakeUserEntity {}`,
     });
     expect(v.sort()).toEqual([
+      'modules/auth/fake.repository.ts: writes a table named at run time (${+}); only DYNAMIC_WRITE_ALLOW_LIST may',
       'modules/auth/fake.repository.ts: writes a table named at run time (${t}); only DYNAMIC_WRITE_ALLOW_LIST may',
       'modules/auth/fake.repository.ts: writes widgets (SQL), a table with no owner in TABLE_OWNERS',
       'modules/sharing/entities/fake.entity.ts: entity FakeUserEntity of users is not in module auth',

@@ -201,7 +201,10 @@ export function sqlWrites(strings: string[]): string[] {
     new RegExp(String.raw`\bTRUNCATE\s+(?:TABLE\s+)?(?:ONLY\s+)?${NAME}`, 'gi'),
     new RegExp(String.raw`\bMERGE\s+INTO\s+${NAME}`, 'gi'),
   ];
+  // the name concatenated after the literal ('DELETE FROM ' + table): known only at run time
+  const cut = /\b(?:INSERT\s+INTO|DELETE\s+FROM(?:\s+ONLY)?|TRUNCATE(?:\s+TABLE)?(?:\s+ONLY)?|MERGE\s+INTO|(?<!\b(?:FOR|DO|KEY)\s+)UPDATE(?:\s+ONLY)?)\s*$/i;
   for (const s of strings) {
+    if (cut.test(s)) out.push('${+}');
     for (const p of patterns) {
       for (const m of s.matchAll(p)) {
         if (/^SET$/i.test(m[1])) continue; // ON CONFLICT … DO UPDATE SET: the INSERT's own table
