@@ -37,7 +37,7 @@ if (parsed.values.help) {
 }
 const [table, ...extra] = parsed.positionals;
 const moduleName = parsed.values.module;
-const root = parsed.values.out ?? join(dirname(new URL(import.meta.url).pathname), '..');
+const root = parsed.values.out ?? join(import.meta.dirname, '..');
 
 if (!table) fail('give the table name');
 if (extra.length) fail(`one table at a time (also got ${extra.join(' ')})`);
