@@ -183,6 +183,7 @@ describe('the ownership check fails on a breach (synthetic sources)', () => {
             await em.query('SELECT * FROM tenants FOR UPDATE SKIP LOCKED');
             await em.getRepository(UserEntity).update({ id: 1 }, { role: 'member' });
             const h = createHash('sha256').update('x').digest('hex');
+            throw new Error('nothing to update');
           }
         }`,
     });

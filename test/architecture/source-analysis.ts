@@ -201,8 +201,9 @@ export function sqlWrites(strings: string[]): string[] {
     new RegExp(String.raw`\bTRUNCATE\s+(?:TABLE\s+)?(?:ONLY\s+)?${NAME}`, 'gi'),
     new RegExp(String.raw`\bMERGE\s+INTO\s+${NAME}`, 'gi'),
   ];
-  // the name concatenated after the literal ('DELETE FROM ' + table): known only at run time
-  const cut = /\b(?:INSERT\s+INTO|DELETE\s+FROM(?:\s+ONLY)?|TRUNCATE(?:\s+TABLE)?(?:\s+ONLY)?|MERGE\s+INTO|(?<!\b(?:FOR|DO|KEY)\s+)UPDATE(?:\s+ONLY)?)\s*$/i;
+  // the name concatenated after the literal ('DELETE FROM ' + table): known only at run time.
+  // Upper case only, as this code writes SQL, so that a message ending in "update" is no write.
+  const cut = /\b(?:INSERT\s+INTO|DELETE\s+FROM(?:\s+ONLY)?|TRUNCATE(?:\s+TABLE)?(?:\s+ONLY)?|MERGE\s+INTO|(?<!\b(?:FOR|DO|KEY)\s+)UPDATE(?:\s+ONLY)?)\s*$/;
   for (const s of strings) {
     if (cut.test(s)) out.push('${+}');
     for (const p of patterns) {
