@@ -1,11 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { DatabaseSessions } from '../database/database-sessions.js';
-import { AuditService } from '../modules/auth/audit.service.js';
+import { PasswordResetService } from '../modules/auth/password-reset.service.js';
 import { checkPasswordPolicy, PasswordService } from '../modules/auth/password.service.js';
-import { PlatformAdminsRepository } from '../modules/auth/platform-admins.repository.js';
-import { RefreshTokensRepository } from '../modules/auth/refresh-tokens.repository.js';
-import { UsersRepository } from '../modules/auth/users.repository.js';
 import { TenantResolver } from '../modules/tenant/tenant-resolver.service.js';
 import { withCliContext } from './cli-context.js';
 
@@ -67,21 +64,9 @@ void withCliContext(async (ctx) => {
   const hash = await ctx.get(PasswordService).hash(password);
   let revoked: number;
   if (args.platform) {
-    const admins = ctx.get(PlatformAdminsRepository);
-    const audit = ctx.get(AuditService);
-    const done = await sessions.runAsPlatform('cli:users:reset-password', async () => {
-      const adminId = await admins.setPassword(email, hash);
-      if (!adminId) return undefined;
-      const count = await admins.revokeAllRefreshTokens(adminId);
-      await audit.recordPlatform({
-        action: 'platform_admin.password_reset',
-        targetType: 'platform_admin',
-        targetId: adminId,
-        actorId: null,
-        detail: { email, via: 'cli', revokedRefreshTokens: count },
-      });
-      return count;
-    });
+    const done = await sessions.runAsPlatform('cli:users:reset-password', () =>
+      ctx.get(PasswordResetService).resetPlatformAdmin(email, hash),
+    );
     if (done === undefined) {
       console.error(`no platform admin with email ${email}`);
       return 1;
@@ -94,22 +79,7 @@ void withCliContext(async (ctx) => {
       console.error(`no tenant with subdomain ${args.tenant}`);
       return 1;
     }
-    const audit = ctx.get(AuditService);
-    const users = ctx.get(UsersRepository);
-    const refreshTokens = ctx.get(RefreshTokensRepository);
-    const done = await sessions.runAsTenant(tenant.id, async () => {
-      const userId = await users.setPassword(email, hash);
-      if (!userId) return undefined;
-      const count = await refreshTokens.revokeAllOfUser(userId);
-      await audit.record({
-        action: 'user.password_reset',
-        targetType: 'user',
-        targetId: userId,
-        actorId: null,
-        detail: { email, via: 'cli', revokedRefreshTokens: count },
-      });
-      return count;
-    });
+    const done = await sessions.runAsTenant(tenant.id, () => ctx.get(PasswordResetService).resetUser(email, hash));
     if (done === undefined) {
       console.error(`no user ${email} in tenant ${tenant.subdomain}`);
       return 1;

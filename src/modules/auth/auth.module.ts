@@ -8,6 +8,7 @@ import { Authenticator } from './authenticator.service.js';
 import { AuthService } from './auth.service.js';
 import { LoginGate } from './login-gate.service.js';
 import { LoginThrottle } from './login-throttle.service.js';
+import { PasswordResetService } from './password-reset.service.js';
 import { PasswordService } from './password.service.js';
 import { PlatformAdminsRepository } from './platform-admins.repository.js';
 import { PlatformAuthController } from './platform-auth.controller.js';
@@ -28,6 +29,7 @@ import { UsersService } from './users.service.js';
     AuditService,
     AuditRepository,
     PasswordService,
+    PasswordResetService,
     TokenService,
     UsersRepository,
     PlatformAdminsRepository,
@@ -38,6 +40,6 @@ import { UsersService } from './users.service.js';
     Authenticator,
     PrincipalCheck,
   ],
-  exports: [Authenticator, PrincipalCheck, AuditService, PasswordService, TokenService, UsersRepository, UsersService],
+  exports: [Authenticator, PrincipalCheck, AuditService, PasswordService, PasswordResetService, TokenService, UsersService],
 })
 export class AuthModule {}

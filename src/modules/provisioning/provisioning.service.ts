@@ -9,7 +9,7 @@ import { MetricsService } from '../../observability/metrics.service.js';
 import { CredentialCipher } from '../registry/credential-cipher.js';
 import { PurgeService } from '../registry/purge.service.js';
 import { TenantRecordNotFoundError, TenantStateConflictError } from '../registry/registry.errors.js';
-import type { TenantView } from '../tenant/tenant.repository.js';
+import type { TenantView } from '../tenant/tenant.service.js';
 import { TenantService } from '../tenant/tenant.service.js';
 import type { CreateTenantDto } from './dto/create-tenant.dto.js';
 import { IdempotencyRepository } from './idempotency.repository.js';

@@ -3,7 +3,7 @@ import { AppConfig } from '../../config/app-config.js';
 import { AuditService, type PlatformAuditView } from '../auth/audit.service.js';
 import { normaliseSubdomain, subdomainProblem } from '../tenant/subdomain.js';
 import type { Page } from '../../common/paging.js';
-import type { TenantView } from '../tenant/tenant.repository.js';
+import type { TenantView } from '../tenant/tenant.service.js';
 import { TenantService } from '../tenant/tenant.service.js';
 import type { ListTenantsQuery, PlatformAuditQuery } from './dto/list-tenants.query.js';
 import type { UpdateTenantDto } from './dto/update-tenant.dto.js';

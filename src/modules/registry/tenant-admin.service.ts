@@ -3,7 +3,7 @@ import type { Page } from '../../common/paging.js';
 import { AuditService, type AuditView } from '../auth/audit.service.js';
 import { UsersService } from '../auth/users.service.js';
 import { SharingService } from '../sharing/sharing.service.js';
-import type { TenantView } from '../tenant/tenant.repository.js';
+import type { TenantView } from '../tenant/tenant.service.js';
 import { TenantService } from '../tenant/tenant.service.js';
 import type { TenantAuditQuery } from './dto/list-tenants.query.js';
 

@@ -17,7 +17,7 @@ import { TenantService } from './tenant.service.js';
     TenantChangeListener,
     TenantRateLimiter,
   ],
-  // TenantRepository: AuthService and the reset-password CLI still use it (resolve, findCurrent)
-  exports: [TenantRateLimiter, TenantResolver, TenantRepository, TenantService],
+  // other modules reach table tenants through TenantService, never the repository
+  exports: [TenantRateLimiter, TenantResolver, TenantService],
 })
 export class TenantModule {}

@@ -13,6 +13,9 @@ import {
   type TenantView,
 } from './tenant.repository.js';
 
+// other modules name a tenant by this type, through the service rather than the repository
+export type { TenantView };
+
 /**
  * The tenant module's service: every read and write of table `tenants` by another module goes
  * through here. Tenant-scope methods use the request's tenant transaction (RLS: its own row);

@@ -45,7 +45,13 @@ export class TenantEntity {
   @Column({ name: 'purge_after', type: 'timestamptz', nullable: true })
   purgeAfter: Date | null;
 
-  /** status = 'active', computed by Postgres (the resources' owner_active key, 0024); never written */
-  @Column({ name: 'active', type: 'boolean', insert: false, update: false, generatedType: 'STORED', asExpression: "status = 'active'" })
+  /**
+   * status = 'active', computed by Postgres (the resources' owner_active key, 0024); never written.
+   * Nullable as the catalog has it (a generated column without NOT NULL); never null, since status is NOT NULL.
+   */
+  @Column({
+    name: 'active', type: 'boolean', nullable: true, insert: false, update: false,
+    generatedType: 'STORED', asExpression: "status = 'active'",
+  })
   active: boolean;
 }
