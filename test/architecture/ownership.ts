@@ -27,6 +27,9 @@ export const TABLE_OWNERS: Record<string, ModuleName | 'database'> = {
   integrations: 'registry',
   idempotency_keys: 'provisioning',
   schema_migrations: 'database',
+  // the signed tenant context's keys (0030): written by setup and rotation (tenant-context.ts)
+  // as the owner role, read only by SECURITY DEFINER functions; no runtime role touches it
+  'app.tenant_context_keys': 'database',
 };
 
 /** Module → the modules it may import (a DAG: nothing imports provisioning, tenant imports nothing). */
