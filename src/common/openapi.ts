@@ -129,6 +129,9 @@ function addDefaultProblems(app: INestApplication, document: OpenAPIObject) {
         push(404, 'tenant_not_found');
         push(429, 'rate_limited');
       }
+      // answered before routing, so every path can get them
+      push(414, 'uri_too_long');
+      push(431, 'headers_too_large');
       push(500, 'internal_error');
       if (f.scope) {
         if (f.scope === 'tenant') push(503, 'tenant_busy');
@@ -152,7 +155,12 @@ function addDefaultProblems(app: INestApplication, document: OpenAPIObject) {
 function addDocsPaths(document: OpenAPIObject) {
   const meta = { tags: ['meta'], security: [] };
   document.paths['/docs'] = {
-    get: { ...meta, operationId: 'docs_ui', summary: 'Swagger UI', responses: { 200: { description: 'HTML page' } } },
+    get: {
+      ...meta,
+      operationId: 'docs_ui',
+      summary: 'Swagger UI',
+      responses: { 200: { description: 'HTML page', content: { 'text/html': { schema: { type: 'string' } } } } },
+    },
   };
   document.paths['/docs/openapi.json'] = {
     get: {

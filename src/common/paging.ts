@@ -1,4 +1,5 @@
 import { Transform } from 'class-transformer';
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 
 const toInt = ({ value }: { value: unknown }) =>
@@ -6,9 +7,11 @@ const toInt = ({ value }: { value: unknown }) =>
 
 /** docs/api.md pagination: page ≥ 1 (default 1), limit 1–100 (default 20); anything else is 400. */
 export class PageQuery {
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 1_000_000, default: 1 })
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000)
   page?: number;
 
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 20 })
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100)
   limit?: number;
 }

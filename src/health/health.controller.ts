@@ -1,5 +1,6 @@
 import { Controller, Get, HttpCode, ServiceUnavailableException } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiProblem } from '../common/openapi.js';
 import { Public } from '../common/route-scope.js';
 import { DatabaseSessions } from '../database/database-sessions.js';
 
@@ -30,7 +31,7 @@ export class HealthController {
       },
     },
   })
-  @ApiServiceUnavailableResponse({ description: 'A database pool does not answer (problem+json, code service_unavailable)' })
+  @ApiProblem(503, 'service_unavailable')
   async ready() {
     const probe = (ds: { query(sql: string): Promise<unknown> }) =>
       Promise.race([

@@ -1,5 +1,5 @@
 import { Controller, Get, Module, Query } from '@nestjs/common';
-import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ValidationFailedError } from '../common/errors.js';
 import { requestContext } from '../common/request-context.js';
 import { Public, TenantRoute } from '../common/route-scope.js';
@@ -17,6 +17,13 @@ class DiagnosticsController {
   @Get('sleep')
   @ApiOperation({ summary: 'Sleeps in the database (pg_sleep) inside a tenant transaction; diagnostics only' })
   @ApiQuery({ name: 'seconds', required: false, description: '0–30, default 1' })
+  @ApiOkResponse({
+    schema: {
+      type: 'object',
+      required: ['slept', 'tenantId'],
+      properties: { slept: { type: 'number' }, tenantId: { type: 'string', format: 'uuid' } },
+    },
+  })
   async sleep(@Query('seconds') raw?: string) {
     const seconds = raw === undefined ? 1 : Number(raw);
     if (!Number.isFinite(seconds) || seconds < 0 || seconds > 30) {

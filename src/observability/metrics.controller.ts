@@ -18,7 +18,7 @@ export class MetricsController {
     description: 'With METRICS_TOKEN set, needs `Authorization: Bearer <METRICS_TOKEN>`; with METRICS_PORT set, served only on that port.',
   })
   @ApiProduces('text/plain')
-  @ApiResponse({ status: 200, description: 'Metrics in the Prometheus text format' })
+  @ApiResponse({ status: 200, description: 'Metrics in the Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } })
   @ApiProblem(401, 'unauthorized')
   @UseGuards(MetricsTokenGuard)
   async scrape(@Res({ passthrough: true }) reply: FastifyReply): Promise<string> {

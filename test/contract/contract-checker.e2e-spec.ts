@@ -50,7 +50,7 @@ describe('the contract check: every answer of a test app against its /docs/opena
     expect(checker.check({ method: 'GET', route: '/health', status: 200, contentType: 'application/json', body: '{"status":"ok","extra":1}' }))
       .toMatch(/must NOT have additional properties \(extra\)/);
     expect(checker.check({ method: 'GET', route: '/health', status: 418, contentType: 'application/json', body: '{}' }))
-      .toBe('GET /health → 418: status not documented (documented: 200, 500)');
+      .toBe('GET /health → 418: status not documented (documented: 200, 414, 431, 500)');
     expect(checker.check({ method: 'GET', route: '/v1/nowhere', status: 200, contentType: 'application/json', body: '{}' }))
       .toBe('GET /v1/nowhere → 200: the route is not in the document');
     expect(checker.check({ method: 'GET', route: undefined, status: 404, contentType: 'text/html', body: '<h1>no</h1>' }))

@@ -1,4 +1,8 @@
 import { Controller, Get, Module, Param, Post } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+
+// test-only routes: their answers are free-form (the contract check still checks status and type)
+const FREE_FORM = { schema: { type: 'object', additionalProperties: true } } as const;
 import type { DataSource } from 'typeorm';
 import { requestContext } from '../../src/common/request-context.js';
 import { runtimePool } from '../../src/database/runtime-pool.js';
@@ -18,6 +22,7 @@ const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
  */
 @Public()
 @TenantRoute()
+@ApiTags('test-probe')
 @Controller('probe')
 class ProbeController {
   /**
@@ -25,6 +30,7 @@ class ProbeController {
    * of other tables the session can see.
    */
   @Get('whoami')
+  @ApiOkResponse(FREE_FORM)
   async whoami() {
     const em = await requestContext.tenantManager();
     const [row] = await em.query(`SELECT app.current_tenant_id()::text AS setting,
@@ -35,6 +41,7 @@ class ProbeController {
 
   /** The transaction-local limits the request runs under. */
   @Get('limits')
+  @ApiOkResponse(FREE_FORM)
   async limits() {
     const em = await requestContext.tenantManager();
     const [row] = await em.query(`SELECT current_setting('statement_timeout') AS statement_timeout,
@@ -43,12 +50,14 @@ class ProbeController {
   }
 
   @Get('no-db')
+  @ApiOkResponse(FREE_FORM)
   noDb() {
     return { ok: true };
   }
 
   /** Writes an audit entry (marker) and succeeds. */
   @Post('write/:marker')
+  @ApiCreatedResponse(FREE_FORM)
   async write(@Param('marker') marker: string) {
     await this.insert(marker);
     return { ok: true };
@@ -56,6 +65,7 @@ class ProbeController {
 
   /** Writes an audit entry, then fails: the write must be rolled back. */
   @Post('write-then-fail/:marker')
+  @ApiCreatedResponse(FREE_FORM)
   async writeThenFail(@Param('marker') marker: string) {
     await this.insert(marker);
     throw new Error('deliberate failure after a write');
@@ -63,6 +73,7 @@ class ProbeController {
 
   /** Writes, then waits so the client can hang up, then queries again. */
   @Post('slow/:marker')
+  @ApiCreatedResponse(FREE_FORM)
   async slow(@Param('marker') marker: string) {
     await this.insert(marker);
     await sleep(800);

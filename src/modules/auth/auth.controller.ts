@@ -4,7 +4,7 @@ import { ApiProblem } from '../../common/openapi.js';
 import { Public, TenantRoute } from '../../common/route-scope.js';
 import { AuthService } from './auth.service.js';
 import { LoginDto } from './dto/login.dto.js';
-import { TokenResponseDto } from './dto/token-response.dto.js';
+import { MeDto, TokenResponseDto } from './dto/token-response.dto.js';
 
 @ApiTags('auth')
 @ApiHeader({ name: 'X-Tenant-ID', required: false, description: 'Tenant id or subdomain (must match the token)' })
@@ -25,6 +25,7 @@ export class AuthController {
 
   @Get('me')
   @ApiOperation({ summary: 'The calling user, its tenant and its permissions' })
+  @ApiOkResponse({ type: MeDto })
   me() {
     return this.auth.me();
   }

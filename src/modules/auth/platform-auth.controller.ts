@@ -6,7 +6,7 @@ import { AuthService } from './auth.service.js';
 import { LoginDto } from './dto/login.dto.js';
 import { TokenResponseDto } from './dto/token-response.dto.js';
 
-@ApiTags('platform auth')
+@ApiTags('platform-auth')
 @PlatformRoute()
 @Controller('v1/platform/auth')
 export class PlatformAuthController {

@@ -1,3 +1,4 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { IsDefined, IsString, Matches, registerDecorator } from 'class-validator';
 
 export const INTEGRATION_NAME = /^[a-z][a-z0-9_-]{1,39}$/;
@@ -31,14 +32,22 @@ function IsCredentials() {
 }
 
 export class PutIntegrationDto {
+  @ApiProperty({ pattern: '^[a-z0-9][a-z0-9_.-]{0,49}$', example: 'salesforce' })
   @IsString() @Matches(/^[a-z0-9][a-z0-9_.-]{0,49}$/, { message: 'provider must be 1–50 characters of a-z, 0-9, "_", "." and "-"' })
   provider: string;
 
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }] },
+    description: `a flat object of at most ${MAX_FIELDS} fields, ${MAX_BYTES} bytes; sealed at rest, never answered back`,
+    example: { apiKey: 'sk-…' },
+  })
   @IsDefined() @IsCredentials()
   credentials: Record<string, string | number | boolean>;
 }
 
 export class IntegrationNameParam {
+  @ApiProperty({ pattern: '^[a-z][a-z0-9_-]{1,39}$' })
   @Matches(INTEGRATION_NAME, { message: 'name must match ^[a-z][a-z0-9_-]{1,39}$' })
   name: string;
 }
