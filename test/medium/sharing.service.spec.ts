@@ -3,6 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Principal } from '../../src/common/principal.js';
 import type { CreateResourceDto, ListResourcesQuery } from '../../src/modules/sharing/dto/resource.dto.js';
 import { GlobalPublishForbiddenError, ResourceNotFoundError } from '../../src/modules/sharing/sharing.errors.js';
+import { SharingRepository } from '../../src/modules/sharing/sharing.repository.js';
 import { SharingService } from '../../src/modules/sharing/sharing.service.js';
 import { asPlatform } from '../helpers/db.js';
 import { createTenant, setTenantStatus, type TestTenant } from '../helpers/factories.js';
@@ -91,6 +92,16 @@ describe('SharingService (medium: real database, no HTTP)', () => {
       `SELECT kind, sharing_mode FROM resources WHERE tenant_id = $1 ORDER BY created_at`, [t.client.id])).rows))
       .toEqual([{ kind: expect.any(String), sharing_mode: 'private' }]);
     expect(await ids('listed', { kind: k })).toEqual([]);
+  });
+
+  it('the database refuses the global row even past the service check (the repository called directly)', async () => {
+    const repo = ctx.get(SharingRepository);
+    const err = await rejection(run('client', () => repo.insert({ kind: kind(), name: 'g', content: {}, mode: 'global' })));
+    expect((err as { code?: string }).code).toBe('42501'); // new row violates row-level security policy
+    const own = await create('client', {});
+    const moved = await rejection(run('client', () => repo.setMode(own.id, 'global')));
+    expect((moved as { code?: string }).code).toBe('42501');
+    expect((await rowsOf(own.id)).resources).toEqual([{ tenant_id: t.client.id, name: 'r', sharing_mode: 'private', owner_active: true }]);
   });
 
   it("hides a suspended owner's global and shared resources from every other tenant, and shows them again on reactivation", async () => {
