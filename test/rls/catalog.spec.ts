@@ -82,7 +82,7 @@ describe('catalog lints catch a table that forgets something', () => {
         expect(expr.some((v) => v.startsWith('lint_probe.p_null USING has an IS NULL escape'))).toBe(true);
         expect(expr.some((v) => v.startsWith('lint_probe.p_bare USING calls current_setting bare'))).toBe(true);
         expect((await lintRowLevelSecurity(sql)).some((v) => v.includes('p_all: ALL policy without an explicit WITH CHECK'))).toBe(true);
-        expect(await lintRestrictiveIsolation(sql)).toEqual(
+        expect((await lintRestrictiveIsolation(sql)).filter((v) => v.startsWith('lint_probe:'))).toEqual(
           ['SELECT', 'INSERT', 'UPDATE', 'DELETE'].map((cmd) => `lint_probe: no RESTRICTIVE tenant_id = current tenant policy covers ${cmd}`),
         );
       },
