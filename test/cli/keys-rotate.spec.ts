@@ -31,8 +31,7 @@ describe('npm run keys:rotate (child process)', () => {
       (await sql.query('SELECT DISTINCT key_version FROM integrations WHERE tenant_id = $1', [t.id])).rows.map((r) => r.key_version));
     expect(await versions()).toEqual([keyVersionOf(oldKey)]);
 
-    // restricted to this test's tenant: other suites keep values under keys of their own
-    const run = await runCli('rotate-keys', [t.id], {
+    const run = await runCli('rotate-keys', [], {
       env: { ENCRYPTION_KEY: newKey.toString('base64'), ENCRYPTION_KEY_PREVIOUS: oldKey.toString('base64') },
     });
     expect(run.stderr).toBe('');

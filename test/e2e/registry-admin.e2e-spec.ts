@@ -241,12 +241,10 @@ describe('platform admin: tenant registry and provisioning', () => {
       expect(r.body).toMatchObject({ status: 'active', suspendedAt: null });
       await http().get('/v1/tenant').set(tok).expect(200);
 
-      const before = Date.now();
       const d = await http().delete(`/v1/admin/tenants/${t.id}`).set(admin).expect(200);
       expect(d.body).toMatchObject({ status: 'deleted', deletedAt: expect.any(String) });
-      const days = (new Date(d.body.purgeAfter).getTime() - before) / 86_400_000;
-      expect(days).toBeGreaterThan(29.9);
-      expect(days).toBeLessThan(30.1);
+      // both from the statement's now(): exactly PURGE_AFTER_DAYS (30) apart
+      expect(new Date(d.body.purgeAfter).getTime() - new Date(d.body.deletedAt).getTime()).toBe(30 * 86_400_000);
       expect((await http().get('/v1/tenant').set(tok).expect(404)).body.code).toBe('tenant_not_found');
       await http().post(`/v1/admin/tenants/${t.id}/suspend`).set(admin).send({}).expect(409);
       await http().post(`/v1/admin/tenants/${t.id}/reactivate`).set(admin).expect(409);

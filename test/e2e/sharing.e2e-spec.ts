@@ -3,7 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { bearer, createUser, tenantToken } from '../helpers/auth.js';
 import { createTestApp } from '../helpers/create-app.js';
-import { asTenant, platformCommit } from '../helpers/db.js';
+import { asTenant } from '../helpers/db.js';
 import { createTenant, type TestTenant } from '../helpers/factories.js';
 
 type Headers = Record<string, string>;
@@ -38,11 +38,7 @@ describe('sharing over HTTP (docs/api.md "Sharing", docs/isolation.md 10–16)',
     ownerMember = await tokenFor(t.owner, 'member');
     ownerReadOnly = await tokenFor(t.owner, 'read_only');
   });
-  afterAll(async () => {
-    // global resources are visible to every suite running in parallel: leave none behind
-    await platformCommit((sql) => sql.query('DELETE FROM resources WHERE tenant_id = ANY($1)', [Object.values(t).map((x) => x.id)]));
-    await app.close();
-  });
+  afterAll(() => app.close());
 
   async function create(as: Headers, body: Record<string, unknown>, status = 201) {
     const res = await http().post('/v1/resources').set(as).send(body);
@@ -273,7 +269,12 @@ describe('sharing over HTTP (docs/api.md "Sharing", docs/isolation.md 10–16)',
     // GET /v1/tenant/stats counts what is shared with the tenant
     const stats = await http().get('/v1/tenant/stats').set(readerAdmin).expect(200);
     expect(stats.body.resources).toBe(3);
-    expect(stats.body.sharedWithMe).toBeGreaterThanOrEqual(2);
+    // the two above, and the global resources earlier tests of this file published
+    const visibleOfOthers = await asTenant(reader.id, async (sql) =>
+      (await sql.query('SELECT count(*)::int AS n FROM resources WHERE tenant_id <> $1', [reader.id])).rows[0].n);
+    expect(stats.body.sharedWithMe).toBe(visibleOfOthers);
+    expect(visibleOfOthers).toBe(1 + (await asTenant(reader.id, async (sql) => (await sql.query(
+      `SELECT count(*)::int AS n FROM resources WHERE sharing_mode = 'global'`)).rows[0].n)));
   });
   it('every change of a resource writes one audit entry of the owner, in the same transaction', async () => {
     const kind = uniqueKind();

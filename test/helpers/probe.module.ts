@@ -14,8 +14,6 @@ export function poolStats(ds: DataSource): { total: number; idle: number; waitin
   return { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount };
 }
 
-const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
-
 /**
  * Test-only tenant routes (public, so they exercise tenant resolution and the interceptor
  * without tokens). Mounted through createTestApp({ extraModules: [ProbeModule] }).
@@ -71,12 +69,16 @@ class ProbeController {
     throw new Error('deliberate failure after a write');
   }
 
-  /** Writes, then waits so the client can hang up, then queries again. */
+  /**
+   * Writes, then runs a statement that only a cancel ends (the test sees it in pg_stat_activity by
+   * the marker and hangs up), then writes again.
+   */
   @Post('slow/:marker')
   @ApiCreatedResponse(FREE_FORM)
   async slow(@Param('marker') marker: string) {
     await this.insert(marker);
-    await sleep(800);
+    const em = await requestContext.tenantManager();
+    await em.query(`SELECT pg_sleep(600), $1::text AS slow_probe`, [marker]);
     await this.insert(`${marker}-after`);
     return { ok: true };
   }

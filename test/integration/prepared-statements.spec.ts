@@ -67,6 +67,7 @@ describe('prepared statements under RLS on one pooled connection', () => {
       ),
     );
     console.log(`[prepared] ${checked} rows from 6 tenants through one statement (${stmt.generic_plans} generic plans), ${wrong} wrong`);
+    // when Postgres switches to the generic plan is its cost-based choice (after 5 custom plans)
     expect(Number(stmt.generic_plans)).toBeGreaterThan(0);
     expect(wrong).toBe(0);
   });

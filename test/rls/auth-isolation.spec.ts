@@ -28,8 +28,7 @@ describe('auth tables isolation at the SQL level', () => {
   it("tenant A's session cannot read B's users, by listing, by id or by email", async () => {
     await asTenant(a.id, async (sql) => {
       const { rows } = await sql.query('SELECT id, tenant_id FROM users');
-      expect(rows.length).toBeGreaterThan(0);
-      expect(rows.every((r) => r.tenant_id === a.id)).toBe(true);
+      expect(rows).toEqual([{ id: ua.id, tenant_id: a.id }]);
       expect((await sql.query('SELECT 1 FROM users WHERE id = $1', [ub.id])).rowCount).toBe(0);
       expect((await sql.query('SELECT id FROM users WHERE email = $1', ['same@example.test'])).rows).toEqual([{ id: ua.id }]);
       expect((await sql.query('SELECT password_hash FROM users WHERE tenant_id = $1', [b.id])).rowCount).toBe(0);

@@ -39,6 +39,19 @@ export const CROSS_TENANT_KEY_ALLOW_LIST: Record<string, string> = {
 
 const APP_SCHEMAS = `('public', 'app')`;
 
+/**
+ * The tenant tables of the migrations (idempotency_keys is platform data: no tenant_id). Every
+ * lint that walks tenant tables first checks these are among them, so a lint cannot pass on a
+ * schema where it finds no tenant tables (a renamed column or schema would otherwise empty its
+ * input). A table added later is linted without being listed here.
+ */
+export const KNOWN_TENANT_TABLES = ['audit_logs', 'integrations', 'refresh_tokens', 'resource_shares', 'resources', 'users'];
+
+/** Violations for the known tenant tables missing from `found` (the tables a lint inspected). */
+export function missingKnownTables(found: string[]): string[] {
+  return KNOWN_TENANT_TABLES.filter((t) => !found.includes(t)).map((t) => `${t}: known tenant table not among the tables inspected`);
+}
+
 export async function tenantTables(sql: Sql): Promise<string[]> {
   const { rows } = await sql.query(`
     SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -133,6 +146,7 @@ export async function lintRowLevelSecurity(sql: Sql): Promise<string[]> {
       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE c.relkind IN ('r', 'p') AND n.nspname IN ${APP_SCHEMAS}`);
   const all = await policies(sql);
+  out.push(...missingKnownTables(tables.filter((t) => t.has_tenant).map((t) => t.relname)));
   for (const t of tables) {
     if (!t.relrowsecurity && !(t.relname in NO_RLS_ALLOW_LIST)) {
       out.push(`${t.relname}: RLS is not enabled and the table is not on the allow-list`);
@@ -181,7 +195,9 @@ const SQL_CONSTRUCTS = new Set(['any', 'all', 'array', 'exists', 'in', 'not', 'a
 /** 3. No USING (true), no IS NULL escape, no bare function call per row. */
 export async function lintPolicyExpressions(sql: Sql): Promise<string[]> {
   const out: string[] = [];
-  for (const p of await policies(sql)) {
+  const all = await policies(sql);
+  out.push(...missingKnownTables([...new Set(all.map((p) => p.tablename))]));
+  for (const p of all) {
     for (const [kind, expr] of [['USING', p.qual], ['WITH CHECK', p.with_check]] as const) {
       if (!expr) continue;
       const name = `${p.tablename}.${p.policyname} ${kind}`;
@@ -233,7 +249,9 @@ const isTenantPredicate = (expr: string | null) =>
 export async function lintRestrictiveIsolation(sql: Sql): Promise<string[]> {
   const out: string[] = [];
   const all = await policies(sql);
-  for (const table of await tenantTables(sql)) {
+  const tables = await tenantTables(sql);
+  out.push(...missingKnownTables(tables));
+  for (const table of tables) {
     const restrictive = all.filter(
       (p) => p.tablename === table && p.permissive === 'RESTRICTIVE' && appliesTo(p, TENANT_ROLE),
     );
@@ -299,6 +317,7 @@ export async function lintSearchPathTempLast(sql: Sql): Promise<string[]> {
 export async function lintTenantKeys(sql: Sql): Promise<string[]> {
   const out: string[] = [];
   const tables = await tenantTables(sql);
+  out.push(...missingKnownTables(tables));
   const { rows } = await sql.query(`
     SELECT c.relname, con.conname, con.contype,
            ARRAY(SELECT a.attname FROM unnest(con.conkey) k JOIN pg_attribute a

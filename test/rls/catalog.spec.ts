@@ -6,6 +6,7 @@ import { withRoleNames } from '../../src/database/migrator.js';
 const R = testRoles();
 import {
   ALL_LINTS,
+  KNOWN_TENANT_TABLES,
   lintContextReadsVerified,
   lintPolicyExpressions,
   lintRestrictiveIsolation,
@@ -25,10 +26,8 @@ describe('catalog lints (docs/isolation.md 1–6) on the migrated schema', () =>
     });
   }
 
-  it('sees the tenant tables it lints', async () => {
-    const tables = await catalog(tenantTables);
-    console.log(`[catalog] tenant tables linted: ${tables.join(', ') || '(none yet)'}`);
-    expect(Array.isArray(tables)).toBe(true);
+  it('sees exactly the tenant tables of the migrations', async () => {
+    expect(await catalog(tenantTables)).toEqual(KNOWN_TENANT_TABLES);
   });
 });
 
@@ -84,7 +83,9 @@ describe('catalog lints catch a table that forgets something', () => {
         expect(expr.some((v) => v.startsWith('lint_probe.p_null USING has an IS NULL escape'))).toBe(true);
         expect(expr.some((v) => v.startsWith('lint_probe.p_bare USING calls current_setting bare'))).toBe(true);
         expect((await lintRowLevelSecurity(sql)).some((v) => v.includes('p_all: ALL policy without an explicit WITH CHECK'))).toBe(true);
-        expect((await lintRestrictiveIsolation(sql)).length).toBeGreaterThan(0);
+        expect((await lintRestrictiveIsolation(sql)).filter((v) => v.startsWith('lint_probe:'))).toEqual(
+          ['SELECT', 'INSERT', 'UPDATE', 'DELETE'].map((cmd) => `lint_probe: no RESTRICTIVE tenant_id = current tenant policy covers ${cmd}`),
+        );
       },
     );
   });
@@ -148,6 +149,33 @@ describe('catalog lints catch a table that forgets something', () => {
         expect(await lintSearchPathTempLast(sql)).toEqual([
           'app.lint_path() pins search_path=pg_catalog, public without pg_temp last',
         ]);
+      },
+    );
+  });
+
+  it('fails every table lint on a schema where the known tenant tables are not found', async () => {
+    // renaming tenant_id takes every table out of what the lints inspect (policies follow the
+    // column, so they would still look right): each lint must say so rather than pass on nothing
+    await withBrokenSchema(
+      KNOWN_TENANT_TABLES.map((t) => `ALTER TABLE ${t} RENAME COLUMN tenant_id TO owner_tenant;`).join('\n'),
+      async (sql) => {
+        expect(await tenantTables(sql)).toEqual([]);
+        const missing = KNOWN_TENANT_TABLES.map((t) => `${t}: known tenant table not among the tables inspected`);
+        for (const lint of [lintRowLevelSecurity, lintRestrictiveIsolation, lintTenantKeys]) {
+          expect({ lint: lint.name, found: (await lint(sql)).filter((v) => v.includes('known tenant table')) })
+            .toEqual({ lint: lint.name, found: missing });
+        }
+      },
+    );
+    await withBrokenSchema(
+      // a schema whose tenant tables lost their policies (DROP POLICY for all of them)
+      `DO $$ DECLARE p record; BEGIN
+         FOR p IN SELECT policyname, tablename FROM pg_policies WHERE schemaname = 'public' LOOP
+           EXECUTE format('DROP POLICY %I ON %I', p.policyname, p.tablename);
+         END LOOP; END $$;`,
+      async (sql) => {
+        expect((await lintPolicyExpressions(sql)).filter((v) => v.includes('known tenant table')))
+          .toEqual(KNOWN_TENANT_TABLES.map((t) => `${t}: known tenant table not among the tables inspected`));
       },
     );
   });

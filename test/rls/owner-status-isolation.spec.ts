@@ -63,8 +63,8 @@ describe('resources of a tenant that is not active are visible to no other tenan
       const flags = await asPlatform(async (sql) =>
         (await sql.query('SELECT DISTINCT owner_active FROM resources WHERE tenant_id = $1', [owner.id])).rows);
       expect(flags).toEqual([{ owner_active: false }]);
-      // the listing's total agrees with the policy (one statement, one snapshot; other suites'
-      // rows included); GET /v1/tenant/stats reads these totals
+      // the listing's total agrees with the policy (one statement, one snapshot); GET
+      // /v1/tenant/stats reads these totals
       await asTenant(listed.id, async (sql) => {
         const { rows } = await sql.query(
           `SELECT (SELECT total FROM app.list_visible_resources('all', 'agent', 1, 0) LIMIT 1) AS total,

@@ -50,11 +50,6 @@ describe('sharing at SQL level as the tenant runtime role', () => {
     });
   });
 
-  afterAll(async () => {
-    // global resources are visible to every suite running in parallel: leave none behind
-    await platformCommit((sql) => sql.query('DELETE FROM resources WHERE tenant_id = ANY($1)', [Object.values(t).map((x) => x.id)]));
-  });
-
   for (const mode of MODES) {
     describe(`mode ${mode}`, () => {
       for (const reader of READERS) {

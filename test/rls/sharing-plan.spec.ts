@@ -119,6 +119,7 @@ describe('the sharing listing plans on indexes, never a Seq Scan on resources', 
           // every read of resources goes through an index (which one depends on the statistics)
           const scans = nodes.filter((n) => n['Relation Name'] === 'resources').map((n) => `${n['Node Type']} ${n['Index Name'] ?? ''}`.trim());
           expect({ args, mode, seq: scans.filter((n) => n.startsWith('Seq Scan')) }).toEqual({ args, mode, seq: [] });
+          // how many scans depends on the plan's shape; that resources is read at all is the point
           expect(scans.length).toBeGreaterThan(0);
           for (const scan of scans) expect(scan).toMatch(/^(Index Scan|Index Only Scan|Bitmap Heap Scan)/);
           // a custom plan drops the branches the scope excludes; the generic plan keeps them all
@@ -143,16 +144,16 @@ describe('the sharing listing plans on indexes, never a Seq Scan on resources', 
 
   it('the function answers what the policies allow (the plan is not a different question)', async () => {
     await asTenant(reader, async (sql) => {
-      // everything visible (other suites' global resources included), in one page and one
-      // snapshot, against a plain count under the read policy
+      // everything visible, in one page and one snapshot, against a plain count under the read
+      // policy (the suite's database holds only this file's tenants)
       const { rows } = await sql.query(
         `SELECT f.*, (SELECT count(*)::int FROM resources) AS by_policy
            FROM app.list_visible_resources('all', NULL, 100000, 0) f`);
       const byRule = await sql.query('SELECT count(*)::int AS n FROM resources WHERE tenant_id = ANY($1)', [tenantIds]);
       // own 100 + 20 global + 3 shares from each of the 3 tenants before it (10 selective each)
       expect(byRule.rows[0].n).toBe(PER_TENANT + 20 + 30);
-      expect(rows.filter((r) => tenantIds.includes(r.tenant_id))).toHaveLength(byRule.rows[0].n);
-      expect(rows).toHaveLength(rows[0].total);
+      expect(rows).toHaveLength(byRule.rows[0].n);
+      expect(rows[0].total).toBe(byRule.rows[0].n);
       expect(rows[0].total).toBe(rows[0].by_policy);
       const sorted = [...rows].sort((a, b) => b.created_at - a.created_at || (a.id < b.id ? 1 : -1));
       expect(rows.map((r) => r.id)).toEqual(sorted.map((r) => r.id));
