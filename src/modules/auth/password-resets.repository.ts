@@ -43,7 +43,7 @@ export class PasswordResetsRepository {
       .insert()
       .into(PasswordResetEntity)
       .values({ tenantId, userId, tokenHash: hash })
-      .returning(['expires_at'])
+      .returning(['expiresAt'])
       .updateEntity(false)
       .execute();
     return { expiresAt: new Date((result.raw as { expires_at: Date }[])[0].expires_at) };

@@ -58,7 +58,7 @@ export class PlatformAdminsRepository {
       .insert()
       .into(PlatformAdminEntity)
       .values({ email: a.email.toLowerCase(), passwordHash: a.passwordHash, role: a.role })
-      .returning(['id', 'email', 'role', 'status', 'created_at'])
+      .returning(['id', 'email', 'role', 'status', 'createdAt'])
       .updateEntity(false)
       .execute();
     const [r] = result.raw as { id: string; email: string; role: string; status: string; created_at: Date }[];
@@ -112,7 +112,7 @@ export class PlatformAdminsRepository {
       .update(PlatformAdminEntity)
       .set({ ...set, updatedAt: NOW })
       .where('id = :id', { id })
-      .returning(['id', 'email', 'role', 'status', 'created_at'])
+      .returning(['id', 'email', 'role', 'status', 'createdAt'])
       .updateEntity(false)
       .execute();
     const [r] = result.raw as { id: string; email: string; role: string; status: string; created_at: Date }[];
