@@ -16,7 +16,7 @@ export function tokenSigner(config: AppConfig) {
       });
     },
     platform(adminId: string): string {
-      return tokens.signAccess({ scope: 'platform', subject: adminId, role: 'platform_admin' });
+      return tokens.signAccess({ scope: 'platform', subject: adminId, role: 'owner' });
     },
   };
 }

@@ -16,7 +16,7 @@ export const provisioning: Scenario = {
     const app = await ctx.mainApp();
     const adminId = await platformTx(ctx.cluster.main, async (c) =>
       (await c.query(
-        `INSERT INTO platform_admins (email, password_hash) VALUES ('bench-admin@platform.test', 'not-a-login') RETURNING id`,
+        `INSERT INTO platform_admins (email, password_hash, role) VALUES ('bench-admin@platform.test', 'not-a-login', 'owner') RETURNING id`,
       )).rows[0].id as string,
     );
     const auth = { authorization: `Bearer ${ctx.signer.platform(adminId)}` };

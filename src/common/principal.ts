@@ -9,4 +9,6 @@ export interface Principal {
   role: string;
   /** the token's jti */
   tokenId: string;
+  /** the refresh-token family (login session) the token was issued with (`sid`), when it has one */
+  sessionId?: string;
 }

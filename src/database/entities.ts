@@ -9,6 +9,7 @@ import { IntegrationEntity } from '../modules/registry/entities/integration.enti
 import { ResourceShareEntity } from '../modules/sharing/entities/resource-share.entity.js';
 import { ResourceEntity } from '../modules/sharing/entities/resource.entity.js';
 import { TenantEntity } from '../modules/tenant/entities/tenant.entity.js';
+import { PasswordResetEntity } from '../modules/auth/entities/password-reset.entity.js';
 
 /** Every table's entity, once; DatabaseModule passes the list to both data sources. */
 export const ENTITIES = [
@@ -21,6 +22,7 @@ export const ENTITIES = [
   PlatformRefreshTokenEntity,
   AuditLogEntity,
   PlatformAuditLogEntity,
+  PasswordResetEntity,
   // sharing
   ResourceEntity,
   ResourceShareEntity,

@@ -9,7 +9,7 @@ import { DatabaseSessions } from '../database/database-sessions.js';
 import type { TransactionSession } from '../database/db-session.js';
 import { Authenticator, type RouteRequirements } from '../modules/auth/authenticator.service.js';
 import { PrincipalCheck } from '../modules/auth/principal-check.service.js';
-import type { Permission } from '../modules/auth/permissions.js';
+import { defaultPlatformPermissions, type Permission } from '../modules/auth/permissions.js';
 import { REQUIRED_PERMISSIONS } from '../modules/auth/require-permission.decorator.js';
 import { TenantRateLimiter } from '../modules/tenant/tenant-rate-limiter.service.js';
 import { TenantResolver } from '../modules/tenant/tenant-resolver.service.js';
@@ -81,10 +81,14 @@ export class RequestPipeline implements NestInterceptor {
     let found = this.requirements.get(handler);
     if (!found) {
       const targets = [handler, ctx.getClass()];
+      const scope = this.reflector.getAllAndOverride<RouteScope | undefined>(ROUTE_SCOPE, targets);
+      const declared = this.reflector.getAllAndOverride<Permission[] | undefined>(REQUIRED_PERMISSIONS, targets);
       found = {
         isPublic: this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets) === true,
-        scope: this.reflector.getAllAndOverride<RouteScope | undefined>(ROUTE_SCOPE, targets),
-        permissions: this.reflector.getAllAndOverride<Permission[] | undefined>(REQUIRED_PERMISSIONS, targets),
+        scope,
+        // a platform route that declares nothing is closed to viewers unless it only reads
+        permissions:
+          declared ?? (scope === 'platform' ? defaultPlatformPermissions(ctx.switchToHttp().getRequest<FastifyRequest>().method) : undefined),
       };
       this.requirements.set(handler, found);
     }

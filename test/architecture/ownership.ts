@@ -26,6 +26,7 @@ export const TABLE_OWNERS: Record<string, ModuleName | 'database'> = {
   resource_shares: 'sharing',
   integrations: 'registry',
   idempotency_keys: 'provisioning',
+  password_resets: 'auth',
   schema_migrations: 'database',
   // the signed tenant context's keys (0030): written by setup and rotation (tenant-context.ts)
   // as the owner role, read only by SECURITY DEFINER functions; no runtime role touches it

@@ -34,18 +34,20 @@ export async function createUser(
   return { id, email, password, role, tenantId };
 }
 
-export async function createPlatformAdmin(opts: { email?: string; password?: string } = {}) {
+/** A committed platform admin (an owner unless `role` says otherwise). */
+export async function createPlatformAdmin(opts: { email?: string; password?: string; role?: string; status?: string } = {}) {
   const email = (opts.email ?? `padmin-${randomBytes(4).toString('hex')}@platform.test`).toLowerCase();
   const password = opts.password ?? `pw-${randomBytes(9).toString('base64url')}`;
+  const role = opts.role ?? 'owner';
   const hash = await argon2.hash(password, FAST);
   const id = await platformCommit(async (sql) => {
     const { rows } = await sql.query(
-      'INSERT INTO platform_admins (email, password_hash) VALUES ($1, $2) RETURNING id',
-      [email, hash],
+      'INSERT INTO platform_admins (email, password_hash, role, status) VALUES ($1, $2, $3, $4) RETURNING id',
+      [email, hash, role, opts.status ?? 'active'],
     );
     return rows[0].id as string;
   });
-  return { id, email, password };
+  return { id, email, password, role };
 }
 
 /** A signed tenant access token, as the service would issue it. */
@@ -70,9 +72,12 @@ export async function platformAdminToken(app: INestApplication): Promise<string>
   return platformToken(app, (await createPlatformAdmin()).id);
 }
 
-/** A signed platform access token (for an existing admin's id; a made-up id gets 401). */
-export function platformToken(app: INestApplication, adminId: string = randomUUID()): string {
-  return app.get(TokenService).signAccess({ scope: 'platform', subject: adminId, role: 'platform_admin' });
+/**
+ * A signed platform access token (for an existing admin's id; a made-up id gets 401). `role` must
+ * be the admin's role: the service refuses a token whose role is not the admin's current one.
+ */
+export function platformToken(app: INestApplication, adminId: string = randomUUID(), role = 'owner'): string {
+  return app.get(TokenService).signAccess({ scope: 'platform', subject: adminId, role });
 }
 
 export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });

@@ -96,6 +96,7 @@ export class AuthService {
       tenantId: user.tenantId,
       subdomain,
       role: user.role,
+      sessionId: familyId,
     });
     // The tenant id prefix lets /v1/auth/refresh find the tenant; the hash covers it, so a
     // token moved to another tenant's prefix matches nothing.
@@ -230,7 +231,7 @@ export class AuthService {
     }
     await this.throttle.succeeded(account);
     await this.audit.recordPlatform({ action: 'platform.login', actorId: admin.id, targetType: 'platform_admin', targetId: admin.id });
-    return this.issuePlatformTokens(admin.id, randomUUID());
+    return this.issuePlatformTokens(admin, randomUUID());
   }
 
   /** Platform refresh: the same rotation and reuse rules as tenant refresh tokens. */
@@ -253,7 +254,7 @@ export class AuthService {
         await this.admins.revokeRefreshFamily(row.familyId);
         return { ok: false };
       }
-      return { ok: true, tokens: await this.issuePlatformTokens(admin.id, row.familyId) };
+      return { ok: true, tokens: await this.issuePlatformTokens(admin, row.familyId) };
     });
     if (reuse) {
       await this.audit.recordPlatform({
@@ -276,9 +277,10 @@ export class AuthService {
     });
   }
 
-  /** Needs a platform transaction (the login route's, or one opened by refresh). */
-  private async issuePlatformTokens(adminId: string, familyId: string): Promise<TokenResponse> {
-    const accessToken = this.tokens.signAccess({ scope: 'platform', subject: adminId, role: 'platform_admin' });
+  /** Needs a platform transaction (the login route's, or one opened by refresh). The token carries the admin's role. */
+  private async issuePlatformTokens(admin: { id: string; role: string }, familyId: string): Promise<TokenResponse> {
+    const adminId = admin.id;
+    const accessToken = this.tokens.signAccess({ scope: 'platform', subject: adminId, role: admin.role, sessionId: familyId });
     const refresh = this.tokens.newRefreshToken(PLATFORM_PREFIX);
     await this.admins.insertRefreshToken({
       adminId,

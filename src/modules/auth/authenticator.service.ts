@@ -33,7 +33,7 @@ export class Authenticator {
       throw new ForbiddenError('A platform token cannot be used on tenant routes.');
     }
     const wanted = route.permissions;
-    if (wanted?.length && (principal.scope !== 'tenant' || !hasPermissions(principal.role, wanted))) {
+    if (wanted?.length && !hasPermissions(principal.role, wanted, principal.scope)) {
       throw new ForbiddenError(`This needs the permission ${wanted.join(', ')}.`);
     }
     return principal;

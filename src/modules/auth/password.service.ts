@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import argon2 from 'argon2';
 import { Bulkhead } from '../../common/bulkhead.js';
-import { ServiceUnavailableError, ValidationFailedError } from '../../common/errors.js';
+import { ServiceUnavailableError } from '../../common/errors.js';
 import { AppConfig } from '../../config/app-config.js';
 
 // OWASP's argon2id minimum: m = 19 MiB, t = 2, p = 1.
@@ -45,12 +45,5 @@ export class PasswordService {
   }
 }
 
-/** Password policy (answered as 400 validation_failed): at least 12 characters and not the email address. */
-export function checkPasswordPolicy(email: string, password: string): void {
-  const errors = [];
-  if (password.length < 12) errors.push({ field: 'password', message: 'password must be at least 12 characters' });
-  if (password.trim().toLowerCase() === email.trim().toLowerCase()) {
-    errors.push({ field: 'password', message: 'password must not be the email address' });
-  }
-  if (errors.length) throw new ValidationFailedError(errors, 'The password does not meet the policy.');
-}
+// the policy lives in password-policy.ts; re-exported for the callers that hash and check together
+export { checkPasswordPolicy } from './password-policy.js';

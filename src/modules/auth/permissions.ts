@@ -1,7 +1,10 @@
-/** Tenant roles, and what each may do: the one place roles map to permissions. */
+/** Tenant and platform roles, and what each may do: the one place roles map to permissions. */
 export const TENANT_ROLES = ['admin', 'member', 'read_only'] as const;
 export type TenantRole = (typeof TENANT_ROLES)[number];
-export const PLATFORM_ROLE = 'platform_admin';
+
+/** Platform admins' roles (platform_admins.role, 0032); the token's `role` claim in platform scope. */
+export const PLATFORM_ROLES = ['owner', 'operator', 'viewer'] as const;
+export type PlatformRole = (typeof PLATFORM_ROLES)[number];
 
 export const PERMISSIONS = [
   'tenant:read',
@@ -13,19 +16,49 @@ export const PERMISSIONS = [
   'integrations:manage',
   'audit:read',
 ] as const;
-export type Permission = (typeof PERMISSIONS)[number];
 
-const ROLE_PERMISSIONS: Record<TenantRole, readonly Permission[]> = {
+/**
+ * Platform scope: `platform:read` every read, `platform:write` changes to tenants and shared
+ * resources (and their users' password resets), `platform_admins:manage` the platform admins.
+ */
+export const PLATFORM_PERMISSIONS = ['platform:read', 'platform:write', 'platform_admins:manage'] as const;
+
+export type TenantPermission = (typeof PERMISSIONS)[number];
+export type PlatformPermission = (typeof PLATFORM_PERMISSIONS)[number];
+export type Permission = TenantPermission | PlatformPermission;
+
+const ROLE_PERMISSIONS: Record<TenantRole, readonly TenantPermission[]> = {
   admin: PERMISSIONS,
   member: ['tenant:read', 'resources:read', 'resources:write'],
   read_only: ['tenant:read', 'resources:read'],
 };
 
-export function permissionsFor(role: string): readonly Permission[] {
-  return ROLE_PERMISSIONS[role as TenantRole] ?? [];
+const PLATFORM_ROLE_PERMISSIONS: Record<PlatformRole, readonly PlatformPermission[]> = {
+  owner: PLATFORM_PERMISSIONS,
+  operator: ['platform:read', 'platform:write'],
+  viewer: ['platform:read'],
+};
+
+/** A tenant role's permissions (none for anything else). */
+export function permissionsFor(role: string): readonly TenantPermission[] {
+  return Object.hasOwn(ROLE_PERMISSIONS, role) ? ROLE_PERMISSIONS[role as TenantRole] : [];
 }
 
-export function hasPermissions(role: string, wanted: readonly Permission[]): boolean {
-  const granted = permissionsFor(role);
+/** A platform role's permissions (none for anything else). */
+export function platformPermissionsFor(role: string): readonly PlatformPermission[] {
+  return Object.hasOwn(PLATFORM_ROLE_PERMISSIONS, role) ? PLATFORM_ROLE_PERMISSIONS[role as PlatformRole] : [];
+}
+
+/** Whether a tenant role holds every one of `wanted`. */
+export function hasPermissions(role: string, wanted: readonly Permission[], scope: 'tenant' | 'platform' = 'tenant'): boolean {
+  const granted: readonly Permission[] = scope === 'tenant' ? permissionsFor(role) : platformPermissionsFor(role);
   return wanted.every((p) => granted.includes(p));
+}
+
+/**
+ * What a platform route that declares no permission needs, so that a route added without one is
+ * closed to viewers: reading (GET) needs `platform:read`, any other method `platform:write`.
+ */
+export function defaultPlatformPermissions(method: string): readonly PlatformPermission[] {
+  return method === 'GET' || method === 'HEAD' ? ['platform:read'] : ['platform:write'];
 }

@@ -23,8 +23,9 @@ export class PrincipalCheck {
       const user = await this.users.access(principal.subject);
       if (!user || user.status !== 'active' || user.role !== principal.role) throw revoked();
     } else {
+      // a demoted admin's token still names the old role: refused like a disabled admin's
       const admin = await this.admins.findById(principal.subject);
-      if (!admin || admin.status !== 'active') throw revoked();
+      if (!admin || admin.status !== 'active' || admin.role !== principal.role) throw revoked();
     }
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { IsNull } from 'typeorm';
+import { IsNull, Not } from 'typeorm';
 import { requestContext } from '../../common/request-context.js';
 import { RefreshTokenEntity } from './entities/refresh-token.entity.js';
 
@@ -58,6 +58,14 @@ export class RefreshTokensRepository {
   async revokeAllOfUser(userId: string): Promise<number> {
     const em = await requestContext.tenantManager();
     const result = await em.getRepository(RefreshTokenEntity).update({ userId, revokedAt: IsNull() }, { revokedAt: NOW });
+    return result.affected ?? 0;
+  }
+
+  /** Revokes every live token of the user outside family `keep` (their other sessions). */
+  async revokeAllOfUserExcept(userId: string, keep: string | undefined): Promise<number> {
+    const em = await requestContext.tenantManager();
+    const where = keep ? { userId, revokedAt: IsNull(), familyId: Not(keep) } : { userId, revokedAt: IsNull() };
+    const result = await em.getRepository(RefreshTokenEntity).update(where, { revokedAt: NOW });
     return result.affected ?? 0;
   }
 

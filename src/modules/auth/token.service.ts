@@ -15,6 +15,7 @@ interface AccessClaims {
   role: string;
   tid?: string;
   sd?: string;
+  sid?: string;
 }
 
 /** Signs and verifies access tokens; makes opaque refresh tokens and their hashes. */
@@ -45,6 +46,8 @@ export class TokenService {
 
   signAccess(p: Omit<Principal, 'tokenId'>): string {
     const claims: AccessClaims = { sub: p.subject, jti: randomUUID(), scope: p.scope, role: p.role };
+    // the session (refresh family), so a password change can end every session but this one
+    if (p.sessionId) claims.sid = p.sessionId;
     if (p.scope === 'tenant') {
       claims.tid = p.tenantId;
       claims.sd = p.subdomain;
@@ -116,10 +119,11 @@ export class TokenService {
       subdomain: claims.scope === 'tenant' ? claims.sd : undefined,
       role: claims.role,
       tokenId: claims.jti,
+      sessionId: typeof claims.sid === 'string' ? claims.sid : undefined,
     };
   }
 
-  /** A new opaque refresh token (256 random bits) and the hash that is stored. */
+  /** A new opaque refresh or reset token (256 random bits) and the hash that is stored. */
   newRefreshToken(prefix = ''): { token: string; hash: string } {
     const token = `${prefix}${randomBytes(32).toString('base64url')}`;
     return { token, hash: this.hashRefreshToken(token) };

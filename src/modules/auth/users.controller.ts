@@ -11,7 +11,9 @@ import { ApiProblem } from '../../common/openapi.js';
 import { TenantRoute } from '../../common/route-scope.js';
 import { IdParam } from '../../common/id.param.js';
 import { PageQuery } from '../../common/paging.js';
+import { PasswordResetTokenDto } from './dto/passwords.dto.js';
 import { CreateUserDto, UpdateUserDto, UserDto, UserPageDto } from './dto/users.dto.js';
+import { PasswordResetService } from './password-reset.service.js';
 import { RequirePermission } from './require-permission.decorator.js';
 import { UsersService } from './users.service.js';
 
@@ -21,7 +23,10 @@ import { UsersService } from './users.service.js';
 @RequirePermission('users:manage')
 @Controller('v1/users')
 export class UsersController {
-  constructor(private readonly users: UsersService) {}
+  constructor(
+    private readonly users: UsersService,
+    private readonly resets: PasswordResetService,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: "A page of the tenant's users" })
@@ -55,5 +60,14 @@ export class UsersController {
   @ApiProblem(409, 'conflict')
   async remove(@Param() { id }: IdParam): Promise<void> {
     await this.users.remove(id);
+  }
+
+  @Post(':id/password-reset')
+  @HttpCode(200)
+  @ApiOperation({ summary: "Issue a single-use, 15-minute reset token for a user's password" })
+  @ApiOkResponse({ type: PasswordResetTokenDto })
+  @ApiProblem(404, 'resource_not_found')
+  issuePasswordReset(@Param() { id }: IdParam) {
+    return this.resets.issueForUser(id);
   }
 }

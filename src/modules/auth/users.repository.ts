@@ -78,6 +78,19 @@ export class UsersRepository {
     return { rows, total };
   }
 
+  /** A user of tenant `tenantId`, read in platform scope (a platform admin's password reset). */
+  async findInTenant(tenantId: string, id: string): Promise<{ id: string; email: string; role: string } | undefined> {
+    const em = await requestContext.platformManager();
+    const user = await em.getRepository(UserEntity).findOne({ select: { id: true, email: true, role: true }, where: { tenantId, id } });
+    return user ? { id: user.id, email: user.email, role: user.role } : undefined;
+  }
+
+  /** Sets the password hash of the current tenant's user with this id. */
+  async setPasswordById(id: string, passwordHash: string): Promise<void> {
+    const em = await requestContext.tenantManager();
+    await em.getRepository(UserEntity).update({ id }, { passwordHash, updatedAt: NOW });
+  }
+
   /** Sets the password hash of the user with `email`; returns the user's id, if there is one. */
   async setPassword(email: string, passwordHash: string): Promise<string | undefined> {
     const em = await requestContext.tenantManager();

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEmail, IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsEmail, IsIn, IsOptional, MaxLength } from 'class-validator';
+import { NewPasswordField } from '../password-policy.js';
 import { TENANT_ROLES, type TenantRole } from '../permissions.js';
 
 export const USER_STATUSES = ['active', 'disabled'] as const;
@@ -11,10 +12,7 @@ export class CreateUserDto {
   @MaxLength(254)
   email: string;
 
-  @ApiProperty({ minLength: 12, description: 'At least 12 characters, not equal to the email' })
-  @IsString()
-  @MinLength(12)
-  @MaxLength(1024)
+  @NewPasswordField()
   password: string;
 
   @ApiProperty({ enum: TENANT_ROLES })

@@ -15,6 +15,10 @@ export class PlatformAdminEntity {
   @Column({ name: 'status', type: 'text' })
   status: string;
 
+  /** owner, operator or viewer (0032; permissions.ts) */
+  @Column({ name: 'role', type: 'text' })
+  role: string;
+
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 
