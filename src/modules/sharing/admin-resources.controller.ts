@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Put, Query } from '@nestjs/common';
-import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { IdParam } from '../../common/id.param.js';
 import { ApiProblem } from '../../common/openapi.js';
 import { PlatformRoute } from '../../common/route-scope.js';
@@ -23,7 +23,10 @@ export class AdminResourcesController {
 
   @Get('resources')
   @ApiOperation({ summary: "Every tenant's global and selective resources, newest first, filtered by owner, mode, kind and name" })
+  @ApiQuery({ name: 'page', required: false, type: Number, description: '≥ 1, default 1' })
+  @ApiQuery({ name: 'limit', required: false, type: Number, description: '1–100, default 20' })
   @ApiOkResponse({ type: AdminResourcePageDto })
+  @ApiProblem(400, 'validation_failed')
   list(@Query() query: ListAdminResourcesQuery) {
     return this.resources.list(query);
   }
@@ -31,6 +34,7 @@ export class AdminResourcesController {
   @Get('resources/:id')
   @ApiOperation({ summary: 'One shared resource with its owner and grantees' })
   @ApiOkResponse({ type: AdminResourceDetailDto })
+  @ApiProblem(400, 'validation_failed')
   @ApiProblem(404, 'resource_not_found')
   get(@Param() { id }: IdParam) {
     return this.resources.get(id);
@@ -52,6 +56,7 @@ export class AdminResourcesController {
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a shared resource and its shares' })
   @ApiNoContentResponse({ description: 'deleted' })
+  @ApiProblem(400, 'validation_failed')
   @ApiProblem(404, 'resource_not_found')
   async remove(@Param() { id }: IdParam) {
     await this.resources.delete(id);
@@ -60,6 +65,7 @@ export class AdminResourcesController {
   @Get('tenants/:id/shares')
   @ApiOperation({ summary: 'What a tenant shares and what other tenants share with it' })
   @ApiOkResponse({ type: TenantSharesDto })
+  @ApiProblem(400, 'validation_failed')
   @ApiProblem(404, 'resource_not_found')
   shares(@Param() { id }: IdParam) {
     return this.resources.tenantShares(id);

@@ -86,12 +86,13 @@ export class AdminResourcesService {
     // Share rows first, while the resource is still shared (the platform sees no share row of a
     // private one), then the mode. The dropped tenants lose it on their next request.
     const removed = shares.filter((g) => !next.includes(g));
+    const added = from === 'global' && body.mode === 'selective' ? next : undefined;
     await this.resources.deleteSharesExcept(row.tenantId, row.id, next);
-    if (from === 'global') await this.resources.insertShares(row.tenantId, row.id, next);
+    if (added) await this.resources.insertShares(row.tenantId, row.id, added);
     const updatedAt = await this.resources.setMode(row.tenantId, row.id, body.mode);
     if (!updatedAt) throw new ResourceNotFoundError();
 
-    const detail = { from, to: body.mode, removed, ...(from === 'global' ? { added: next } : {}) };
+    const detail = { from, to: body.mode, removed, ...(added ? { added } : {}) };
     await this.record(row, 'resource.sharing_changed', detail);
     // A private resource is no longer the platform's to read: the answer is built from what was
     // read before and what was written.
