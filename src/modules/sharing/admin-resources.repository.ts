@@ -48,6 +48,17 @@ export class AdminResourcesRepository {
     return em.getRepository(ResourceEntity).findOneBy({ id });
   }
 
+  /**
+   * The shared resource with this id, its row locked to the end of the transaction, so that the
+   * owner cannot change its sharing between the platform's read and write; null when not there.
+   */
+  async findForUpdate(id: string): Promise<ResourceEntity | null> {
+    const em = await requestContext.platformManager();
+    // FOR UPDATE in the request's transaction, which TypeORM did not begin
+    const locked = await em.query('SELECT 1 FROM resources WHERE id = $1 FOR UPDATE', [id]);
+    return locked.length > 0 ? this.find(id) : null;
+  }
+
   /** A tenant's shared resources, newest first. */
   async grantedBy(tenantId: string): Promise<ResourceEntity[]> {
     const em = await requestContext.platformManager();

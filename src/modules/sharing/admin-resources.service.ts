@@ -64,7 +64,7 @@ export class AdminResourcesService {
    * a global one to listed tenants). The same sharing again changes nothing and writes nothing.
    */
   async setSharing(id: string, body: SharingDto): Promise<AdminResourceDetail> {
-    const row = await this.resources.find(id);
+    const row = await this.resources.findForUpdate(id);
     if (!row) throw new ResourceNotFoundError();
     if (body.mode !== 'selective' && (body.tenants?.length ?? 0) > 0) {
       throw new InvalidSharingError([{ field: 'tenants', message: 'tenants may only be given with mode "selective"' }]);
@@ -100,7 +100,7 @@ export class AdminResourcesService {
   }
 
   async delete(id: string): Promise<void> {
-    const row = await this.resources.find(id);
+    const row = await this.resources.findForUpdate(id);
     if (!row) throw new ResourceNotFoundError();
     const grantees = (await this.resources.grantees([row.id])).get(row.id)!;
     // the share rows go with it (ON DELETE CASCADE)
