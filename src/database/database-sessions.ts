@@ -1,12 +1,13 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { requestContext, type RequestState } from '../common/request-context.js';
 import { Bulkhead } from '../common/bulkhead.js';
 import { TenantBusyError } from '../common/errors.js';
 import { AppConfig } from '../config/app-config.js';
-import { PLATFORM_DATA_SOURCE, TENANT_DATA_SOURCE } from './database.tokens.js';
+import { DATABASE_ENDPOINTS, PLATFORM_DATA_SOURCE, TENANT_DATA_SOURCE, type DatabaseEndpoints } from './database.tokens.js';
 import { TransactionSession } from './db-session.js';
+import { cancelBackend } from './pg-cancel.js';
 import { TenantContextSigner } from './tenant-context.js';
 
 // The only statements that set the context. Parameterised and transaction-local (is_local =
@@ -17,8 +18,9 @@ import { TenantContextSigner } from './tenant-context.js';
 // cannot set a context of its own.
 const TIMEOUTS_SQL =
   "set_config('statement_timeout', $2, true), set_config('idle_in_transaction_session_timeout', $3, true)";
-const TENANT_CONTEXT_SQL = `SELECT set_config('app.current_tenant_id', $1, true), ${TIMEOUTS_SQL}`;
-const PLATFORM_CONTEXT_SQL = `SELECT set_config('app.scope', $1, true), ${TIMEOUTS_SQL}, set_config('app.actor', $4, true)`;
+// The backend's pid rides along too: what abandon() cancels when the client goes away.
+const TENANT_CONTEXT_SQL = `SELECT set_config('app.current_tenant_id', $1, true), ${TIMEOUTS_SQL}, pg_backend_pid() AS pid`;
+const PLATFORM_CONTEXT_SQL = `SELECT set_config('app.scope', $1, true), ${TIMEOUTS_SQL}, set_config('app.actor', $4, true), pg_backend_pid() AS pid`;
 
 /** Thrown when code would hold a second connection of a pool while its request holds one. */
 export class NestedSessionError extends Error {
@@ -48,6 +50,7 @@ export class DatabaseSessions {
     @InjectDataSource(PLATFORM_DATA_SOURCE) readonly platformDataSource: DataSource,
     config: AppConfig,
     private readonly signer: TenantContextSigner,
+    @Inject(DATABASE_ENDPOINTS) private readonly endpoints: DatabaseEndpoints,
   ) {
     const retryAfter = Math.max(1, Math.ceil(config.db.tenantWaitMs / 1000));
     this.bulkhead = new Bulkhead(config.db.maxPerTenant, config.db.tenantWaitMs, () => new TenantBusyError(retryAfter));
@@ -62,12 +65,15 @@ export class DatabaseSessions {
     const params = () => [this.signer.tenant(tenantId), ...this.tenantTimeouts];
     return new TransactionSession('tenant', this.tenantDataSource, TENANT_CONTEXT_SQL, params, {
       admit: () => this.bulkhead.acquire(tenantId),
+      cancel: (pid) => cancelBackend(this.endpoints.tenantUrl, pid),
     });
   }
 
   platformSession(actor: string): TransactionSession {
     const params = () => [this.signer.platform(), ...this.platformTimeouts, actor];
-    return new TransactionSession('platform', this.platformDataSource, PLATFORM_CONTEXT_SQL, params);
+    return new TransactionSession('platform', this.platformDataSource, PLATFORM_CONTEXT_SQL, params, {
+      cancel: (pid) => cancelBackend(this.endpoints.platformUrl, pid),
+    });
   }
 
   /** Runs `fn` in one tenant transaction outside HTTP (jobs, seeding): commit or roll back. */

@@ -2,7 +2,6 @@ import type pg from 'pg';
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { ServiceUnavailableError } from '../common/errors.js';
 import type { DbSession } from '../common/request-context.js';
-import { cancelBackend } from './pg-cancel.js';
 import { isUnavailable } from './pg-errors.js';
 
 export class SessionClosedError extends Error {
@@ -20,6 +19,8 @@ interface DurableWrite {
 export interface SessionOptions {
   /** takes a slot of the session's compartment before a connection is asked for (tenant bulkhead) */
   admit?: () => Promise<() => void>;
+  /** stops the statement a backend runs now (abandon()); the backend's pid comes with the context */
+  cancel?: (pid: number) => Promise<void>;
 }
 
 /**
@@ -44,7 +45,7 @@ export class TransactionSession implements DbSession {
   private client?: pg.PoolClient;
   private opening?: Promise<EntityManager>;
   /** BEGIN and the settings, in flight while the first query is sent behind them */
-  private contextSet?: Promise<unknown>;
+  private contextSet?: Promise<[unknown, unknown]>;
   private closedReason?: string;
   private releaseSlot?: () => void;
   private readonly durable: DurableWrite[] = [];
@@ -108,8 +109,8 @@ export class TransactionSession implements DbSession {
   }
 
   /**
-   * The client went away: stop the statement running now (Postgres's cancel request), then roll
-   * back. The cancel is taken by the server before ROLLBACK is sent, so it can only ever hit
+   * The client went away: stop the statement running now (pg_cancel_backend, pg-cancel.ts), then
+   * roll back. The cancel has been answered before ROLLBACK is sent, so it can only ever hit
    * this session's own statements, never the next user of the connection.
    */
   async abandon(reason: string): Promise<void> {
@@ -121,7 +122,9 @@ export class TransactionSession implements DbSession {
     } catch {
       return;
     }
-    await cancelBackend(this.client!);
+    // the context statement answers the backend's pid (database-sessions.ts)
+    const pid = await this.contextSet!.then(([, r]) => (r as pg.QueryResult<{ pid?: number }>).rows[0]?.pid, () => undefined);
+    if (pid !== undefined) await this.options.cancel?.(pid);
     await this.close('ROLLBACK', opening).catch(() => undefined);
   }
 

@@ -1,34 +1,25 @@
-import { connect } from 'node:net';
-import type pg from 'pg';
-
-const CANCEL_REQUEST_CODE = 80877102;
+import pg from 'pg';
 
 /**
- * Sends Postgres's CancelRequest for the backend behind `client` (the protocol's own cancel, on a
- * new short socket, as psql's Ctrl-C does): the statement it runs now stops with 57014. Resolves
- * once the server has taken the request and closed the socket, or after `timeoutMs`; never
- * throws. A backend that is idle ignores it.
+ * Stops the statement that backend `pid` runs now (it fails with 57014), from a short connection
+ * of its own as the same role: `pg_cancel_backend` lets a role cancel its own backends. Never a
+ * pooled connection, which may all be busy, exactly when a client gives up. Resolves once
+ * Postgres has answered, or after `timeoutMs`; never throws. A backend that is idle ignores it.
  */
-export function cancelBackend(client: pg.Client, timeoutMs = 1000): Promise<void> {
-  const { processID, secretKey, host, port } = client as pg.Client & { processID: number | null; secretKey: number | null };
-  if (processID == null || secretKey == null) return Promise.resolve();
-  return new Promise((done) => {
-    const socket = host?.startsWith('/') ? connect(`${host}/.s.PGSQL.${port}`) : connect(port, host);
-    const finish = () => {
-      clearTimeout(timer);
-      socket.destroy();
-      done();
-    };
-    const timer = setTimeout(finish, timeoutMs);
-    socket.once('connect', () => {
-      const packet = Buffer.alloc(16);
-      packet.writeInt32BE(16, 0);
-      packet.writeInt32BE(CANCEL_REQUEST_CODE, 4);
-      packet.writeInt32BE(processID, 8);
-      packet.writeInt32BE(secretKey, 12);
-      socket.end(packet);
-    });
-    socket.once('close', finish);
-    socket.once('error', finish);
+export async function cancelBackend(connectionString: string, pid: number, timeoutMs = 2000): Promise<void> {
+  const client = new pg.Client({
+    connectionString,
+    application_name: 'tenancy-cancel',
+    connectionTimeoutMillis: timeoutMs,
+    query_timeout: timeoutMs,
   });
+  client.on('error', () => undefined); // a dropped cancel connection is not the request's problem
+  try {
+    await client.connect();
+    await client.query('SELECT pg_cancel_backend($1)', [pid]);
+  } catch {
+    // best effort: the ROLLBACK that follows ends the transaction either way
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }

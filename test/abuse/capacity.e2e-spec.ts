@@ -97,8 +97,12 @@ describe('abuse: failed logins cannot stall the service (item 1)', () => {
   let b: TestTenant;
 
   beforeAll(async () => {
-    // A small pool: on the old code, as many failed logins as connections deadlocked it.
-    app = await createTestApp({ env: { DB_POOL_SIZE: '2', RATE_LIMIT_FREE: '0' } });
+    // A small pool: on the old code, as many failed logins as connections deadlocked it. The
+    // connection waits are long so that a slow (shared, loaded) machine is not mistaken for a
+    // stall: a deadlock still ends in 503s, which the test refuses.
+    app = await createTestApp({
+      env: { DB_POOL_SIZE: '2', RATE_LIMIT_FREE: '0', DB_TENANT_WAIT_MS: '10000', DB_ACQUIRE_TIMEOUT_MS: '10000' },
+    });
     base = await listen(app);
     a = await createTenant();
     b = await createTenant();

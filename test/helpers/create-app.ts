@@ -2,6 +2,7 @@ import type { DynamicModule } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../src/app.factory.js';
 import type { DatabaseEndpoints } from '../../src/database/database.tokens.js';
+import { checkAnswersAgainstContract } from './contract.js';
 import { testConfig, testEndpoints } from './env.js';
 
 export interface TestAppOptions {
@@ -10,7 +11,11 @@ export interface TestAppOptions {
   extraModules?: DynamicModule['imports'];
 }
 
-/** The real application on the test database, ready for supertest (`app.getHttpServer()`). */
+/**
+ * The real application on the test database, ready for supertest (`app.getHttpServer()`). Every
+ * answer it gives is checked against its OpenAPI document; close() fails on one that is not as
+ * documented (test/helpers/contract.ts).
+ */
 export async function createTestApp(opts: TestAppOptions = {}): Promise<NestFastifyApplication> {
   const app = await createApp({
     config: testConfig(opts.env),
@@ -18,6 +23,7 @@ export async function createTestApp(opts: TestAppOptions = {}): Promise<NestFast
     logger: false,
     extraModules: opts.extraModules,
   });
+  checkAnswersAgainstContract(app);
   await app.getHttpAdapter().getInstance().ready();
   return app;
 }
