@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { contextKeyOf, signedPlatform } from './lib/context.js';
+import { contextKeyOf, signedPlatform, signedTenant } from './lib/context.js';
 
 export interface SeedSharingOptions {
   /** tenants `<prefix>-0` … `<prefix>-<tenants-1>`, the first `platformTenants` of type platform */
@@ -48,7 +48,8 @@ export async function seedSharing(client: pg.Client, opts: SeedSharingOptions): 
 
   await client.query('BEGIN');
   try {
-    const scope = signedPlatform(await contextKeyOf(client)); // read before the role switch
+    const key = await contextKeyOf(client); // read before the role switch
+    const scope = signedPlatform(key);
     await client.query('SET LOCAL ROLE tenancy_platform');
     await client.query("SELECT set_config('app.scope', $1, true), set_config('synchronous_commit', 'off', true)", [scope]);
     await client.query(
@@ -66,7 +67,7 @@ export async function seedSharing(client: pg.Client, opts: SeedSharingOptions): 
     if (ids.length !== T) throw new Error(`seedSharing: expected ${T} tenants with prefix ${opts.prefix}, found ${ids.length}`);
 
     // Ordinary resources: tenant n's g-th resource is g minutes old (plus n ms, so tenants interleave).
-    await client.query(
+    const { rowCount: ordinaryRows } = await client.query(
       `INSERT INTO resources (tenant_id, kind, name, content, sharing_mode, created_at, updated_at)
        SELECT t.id, (ARRAY['agent','tool','prompt','workflow','knowledge_source'])[1 + g % 5], 'Resource ' || g,
               jsonb_build_object('text', repeat('lorem ipsum ', 8), 'n', g),
@@ -78,7 +79,7 @@ export async function seedSharing(client: pg.Client, opts: SeedSharingOptions): 
       [ids, per, stride, P + 1],
     );
     // Global resources: owned by the platform tenants in turn, spread over the same time range.
-    await client.query(
+    const { rowCount: globalRows } = await client.query(
       `INSERT INTO resources (tenant_id, kind, name, content, sharing_mode, created_at, updated_at)
        SELECT ($1::uuid[])[1 + i % $2::int], 'agent', 'Global ' || i, jsonb_build_object('text', 'shared with everyone', 'n', i),
               'global', now() - (i * greatest($4::int, 1) / greatest($3::int, 1)) * interval '1 minute',
@@ -98,19 +99,25 @@ export async function seedSharing(client: pg.Client, opts: SeedSharingOptions): 
        ON CONFLICT DO NOTHING`,
       [ids, T, step, perShare],
     );
-    const { rows: [counts] } = await client.query(
-      `SELECT count(*)::int AS resources,
-              count(*) FILTER (WHERE sharing_mode = 'global')::int AS global,
+    // The platform role sees no private resource (0031): the rows written are counted by the
+    // INSERTs, the shared ones here.
+    const { rows: [shared] } = await client.query(
+      `SELECT count(*) FILTER (WHERE sharing_mode = 'global')::int AS global,
               count(*) FILTER (WHERE sharing_mode = 'selective')::int AS selective,
               (SELECT count(*)::int FROM resource_shares WHERE tenant_id = ANY($1)) AS shares
          FROM resources WHERE tenant_id = ANY($1)`,
       [ids],
     );
-    const { rows: sample } = await client.query<{ tenant_id: string; ids: string[] }>(
-      `SELECT t AS tenant_id, ARRAY(SELECT id FROM resources r WHERE r.tenant_id = t ORDER BY created_at DESC LIMIT 10) AS ids
-         FROM unnest($1::uuid[]) t`,
-      [ids.slice(P, P + 10)],
-    );
+    const counts = { resources: (ordinaryRows ?? 0) + (globalRows ?? 0), ...shared };
+    // Each sample tenant's newest ids, read as that tenant (private ones included).
+    await client.query('SET LOCAL ROLE tenancy_app');
+    const sample: { tenant_id: string; ids: string[] }[] = [];
+    for (const tenantId of ids.slice(P, P + 10)) {
+      await client.query("SELECT set_config('app.current_tenant_id', $1, true)", [signedTenant(key, tenantId)]);
+      const { rows } = await client.query<{ ids: string[] }>(
+        'SELECT ARRAY(SELECT id FROM resources r WHERE r.tenant_id = $1 ORDER BY created_at DESC LIMIT 10) AS ids', [tenantId]);
+      sample.push({ tenant_id: tenantId, ids: rows[0].ids });
+    }
     await client.query('COMMIT');
     if (opts.analyze ?? true) await client.query('VACUUM ANALYZE tenants, resources, resource_shares');
     return {

@@ -25,6 +25,7 @@ export enum ErrorCode {
   PayloadTooLarge = 'payload_too_large',
   UriTooLong = 'uri_too_long',
   UnsupportedMediaType = 'unsupported_media_type',
+  SharingWideningRefused = 'sharing_widening_refused',
   IdempotencyKeyReused = 'idempotency_key_reused',
   Unprocessable = 'unprocessable',
   RateLimited = 'rate_limited',
@@ -58,6 +59,10 @@ export const ERRORS: Readonly<Record<ErrorCode, { status: number; when: string }
   [ErrorCode.PayloadTooLarge]: { status: 413, when: 'body over the limit (default 1 MiB)' },
   [ErrorCode.UriTooLong]: { status: 414, when: 'request URL over HTTP_MAX_URL_BYTES (default 8 KiB)' },
   [ErrorCode.UnsupportedMediaType]: { status: 415, when: 'a body that is not application/json' },
+  [ErrorCode.SharingWideningRefused]: {
+    status: 409,
+    when: "a platform admin asked to widen a resource's sharing (to global, or a grantee it does not have); the platform may only take down or narrow",
+  },
   [ErrorCode.IdempotencyKeyReused]: { status: 422, when: 'same Idempotency-Key with a different body' },
   [ErrorCode.Unprocessable]: { status: 422, when: 'a well-formed request the framework cannot process' },
   [ErrorCode.RateLimited]: { status: 429, when: 'tenant or login rate limit hit; Retry-After header set' },

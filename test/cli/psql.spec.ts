@@ -1,6 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import request from 'supertest';
 import pg from 'pg';
@@ -31,11 +31,15 @@ describe('npm run db:psql (child process)', () => {
     other = await createTenant();
     const platform = await createTenant({ type: 'platform' });
     await platformCommit(async (sql) => {
-      const add = async (tenantId: string, name: string, mode: string) =>
-        (await sql.query(
-          'INSERT INTO resources (tenant_id, kind, name, sharing_mode) VALUES ($1, $2, $3, $4) RETURNING id',
-          [tenantId, kind, name, mode],
-        )).rows[0].id as string;
+      // the id is chosen here: the platform role may not read a private row back (0031)
+      const add = async (tenantId: string, name: string, mode: string) => {
+        const id = randomUUID();
+        await sql.query(
+          'INSERT INTO resources (tenant_id, id, kind, name, sharing_mode) VALUES ($1, $2, $3, $4, $5)',
+          [tenantId, id, kind, name, mode],
+        );
+        return id;
+      };
       await add(viewer.id, 'mine 1', 'private');
       await add(viewer.id, 'mine 2', 'private');
       await add(other.id, 'not shared', 'private');

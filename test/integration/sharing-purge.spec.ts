@@ -1,4 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { PurgeService } from '../../src/modules/registry/purge.service.js';
 import { createTestApp } from '../helpers/create-app.js';
@@ -30,8 +31,12 @@ describe('purging a tenant removes its resources and the shares it granted or re
     const a = (await createTenant()).id;
     const b = (await createTenant()).id;
     const ids = await platformCommit(async (sql) => {
-      const ins = async (owner: string, mode: string) =>
-        (await sql.query(`INSERT INTO resources (tenant_id, kind, name, sharing_mode) VALUES ($1, 'agent', 'r', $2) RETURNING id`, [owner, mode])).rows[0].id as string;
+      // the id is chosen here: the platform role may not read a private row back (0031)
+      const ins = async (owner: string, mode: string) => {
+        const id = randomUUID();
+        await sql.query(`INSERT INTO resources (tenant_id, id, kind, name, sharing_mode) VALUES ($1, $2, 'agent', 'r', $3)`, [owner, id, mode]);
+        return id;
+      };
       const share = (owner: string, id: string, grantee: string) =>
         sql.query('INSERT INTO resource_shares (tenant_id, resource_id, grantee_tenant_id) VALUES ($1, $2, $3)', [owner, id, grantee]);
       const granted = await ins(doomed, 'selective'); // doomed → a, b

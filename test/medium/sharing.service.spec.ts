@@ -5,16 +5,19 @@ import type { CreateResourceDto, ListResourcesQuery } from '../../src/modules/sh
 import { GlobalPublishForbiddenError, ResourceNotFoundError } from '../../src/modules/sharing/sharing.errors.js';
 import { SharingRepository } from '../../src/modules/sharing/sharing.repository.js';
 import { SharingService } from '../../src/modules/sharing/sharing.service.js';
-import { asPlatform } from '../helpers/db.js';
+import { asTenant } from '../helpers/db.js';
 import { createTenant, setTenantStatus, type TestTenant } from '../helpers/factories.js';
 import { createMediumContext, inTenant, rejection, tenantPrincipal } from '../helpers/medium.js';
 
 // SharingService on the suite's database, without HTTP (test/helpers/medium.ts). Every tenant
 // acts as an admin (resources:share).
 
-/** The rows of a resource, read as the platform role. */
-const rowsOf = (id: string) =>
-  asPlatform(async (sql) => ({
+/**
+ * The rows of a resource, read as its owner tenant on the tenant role (the platform role sees no
+ * private resource, migration 0031).
+ */
+const rowsOf = (owner: TestTenant, id: string) =>
+  asTenant(owner.id, async (sql) => ({
     resources: (await sql.query('SELECT tenant_id, name, sharing_mode, owner_active FROM resources WHERE id = $1', [id])).rows,
     shares: (await sql.query('SELECT tenant_id, grantee_tenant_id FROM resource_shares WHERE resource_id = $1', [id])).rows,
     audit: (await sql.query(`SELECT tenant_id, action FROM audit_logs WHERE target_id = $1 ORDER BY created_at`, [id])).rows,
@@ -47,7 +50,7 @@ describe('SharingService (medium: real database, no HTTP)', () => {
   it('creates a selectively shared resource: the row, one share, one audit entry; the grantee sees it', async () => {
     const r = await create('owner', { sharing: { mode: 'selective', tenants: [t.listed.subdomain, t.owner.id] } });
     expect(r).toMatchObject({ ownerTenantId: t.owner.id, owned: true, sharing: { mode: 'selective', tenants: [t.listed.id] } });
-    expect(await rowsOf(r.id)).toEqual({
+    expect(await rowsOf(t.owner, r.id)).toEqual({
       resources: [{ tenant_id: t.owner.id, name: 'r', sharing_mode: 'selective', owner_active: true }],
       shares: [{ tenant_id: t.owner.id, grantee_tenant_id: t.listed.id }], // sharing with itself is dropped
       audit: [{ tenant_id: t.owner.id, action: 'resource.created' }],
@@ -64,7 +67,7 @@ describe('SharingService (medium: real database, no HTTP)', () => {
       await s.update(id, { name: 'x'.repeat(201) }); // resources_name_length
     }));
     expect((err as { code?: string }).code).toBe('23514');
-    expect(await rowsOf(id)).toEqual({ resources: [], shares: [], audit: [] });
+    expect(await rowsOf(t.owner, id)).toEqual({ resources: [], shares: [], audit: [] });
   });
 
   it("another tenant can neither see nor change nor delete a tenant's private resource", async () => {
@@ -75,7 +78,7 @@ describe('SharingService (medium: real database, no HTTP)', () => {
       expect(await rejection(run(who, (s) => s.delete(r.id)))).toBeInstanceOf(ResourceNotFoundError);
       expect(await rejection(run(who, (s) => s.setSharing(r.id, { mode: 'global' })))).toBeInstanceOf(ResourceNotFoundError);
     }
-    expect(await rowsOf(r.id)).toEqual({
+    expect(await rowsOf(t.owner, r.id)).toEqual({
       resources: [{ tenant_id: t.owner.id, name: 'r', sharing_mode: 'private', owner_active: true }],
       shares: [],
       audit: [{ tenant_id: t.owner.id, action: 'resource.created' }],
@@ -88,7 +91,7 @@ describe('SharingService (medium: real database, no HTTP)', () => {
       .toBeInstanceOf(GlobalPublishForbiddenError);
     const own = await create('client', {});
     expect(await rejection(run('client', (s) => s.setSharing(own.id, { mode: 'global' })))).toBeInstanceOf(GlobalPublishForbiddenError);
-    expect(await asPlatform(async (sql) => (await sql.query(
+    expect(await asTenant(t.client.id, async (sql) => (await sql.query(
       `SELECT kind, sharing_mode FROM resources WHERE tenant_id = $1 ORDER BY created_at`, [t.client.id])).rows))
       .toEqual([{ kind: expect.any(String), sharing_mode: 'private' }]);
     expect(await ids('listed', { kind: k })).toEqual([]);
@@ -101,7 +104,7 @@ describe('SharingService (medium: real database, no HTTP)', () => {
     const own = await create('client', {});
     const moved = await rejection(run('client', () => repo.setMode(own.id, 'global')));
     expect((moved as { code?: string }).code).toBe('42501');
-    expect((await rowsOf(own.id)).resources).toEqual([{ tenant_id: t.client.id, name: 'r', sharing_mode: 'private', owner_active: true }]);
+    expect((await rowsOf(t.client, own.id)).resources).toEqual([{ tenant_id: t.client.id, name: 'r', sharing_mode: 'private', owner_active: true }]);
   });
 
   it("hides a suspended owner's global and shared resources from every other tenant, and shows them again on reactivation", async () => {

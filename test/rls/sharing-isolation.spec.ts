@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { asTenant, platformCommit, type Sql } from '../helpers/db.js';
 import { createTenant, type TestTenant } from '../helpers/factories.js';
@@ -39,11 +39,12 @@ describe('sharing at SQL level as the tenant runtime role', () => {
     // Committed fixtures, written as the platform role (RLS applies to it too).
     await platformCommit(async (sql) => {
       for (const mode of MODES) {
-        const { rows } = await sql.query(
-          `INSERT INTO resources (tenant_id, kind, name, content, sharing_mode) VALUES ($1, $2, $3, '{"v":1}', $4) RETURNING id`,
-          [t.owner.id, kind, `${mode} resource`, mode],
+        // the id is chosen here: the platform role may not read a private row back (0031)
+        res[mode] = randomUUID();
+        await sql.query(
+          `INSERT INTO resources (tenant_id, id, kind, name, content, sharing_mode) VALUES ($1, $2, $3, $4, '{"v":1}', $5)`,
+          [t.owner.id, res[mode], kind, `${mode} resource`, mode],
         );
-        res[mode] = rows[0].id;
       }
       await sql.query('INSERT INTO resource_shares (tenant_id, resource_id, grantee_tenant_id) VALUES ($1, $2, $3)',
         [t.owner.id, res.selective, t.listed.id]);

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createTestApp } from '../helpers/create-app.js';
 import { contextKey, signedTenant } from '../helpers/context.js';
 import { asTenant, platformCommit, type Sql } from '../helpers/db.js';
@@ -34,8 +34,9 @@ describe('signed tenant context: injected SQL cannot switch tenants', () => {
         );
       }
       await sql.query(`INSERT INTO resources (tenant_id, kind, name) VALUES ($1, 'doc', 'mine')`, [a.id]);
-      const { rows } = await sql.query(`INSERT INTO resources (tenant_id, kind, name) VALUES ($1, 'doc', 'secret of b') RETURNING id`, [b.id]);
-      bResource = rows[0].id;
+      // the id is chosen here: the platform role may not read a private row back (0031)
+      bResource = randomUUID();
+      await sql.query(`INSERT INTO resources (tenant_id, id, kind, name) VALUES ($1, $2, 'doc', 'secret of b')`, [b.id, bResource]);
     });
     await setTenantStatus(gone.id, 'deleted');
   });

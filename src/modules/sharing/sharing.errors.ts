@@ -1,4 +1,5 @@
-import { ForbiddenError, NotFoundError, ValidationFailedError, type FieldError } from '../../common/errors.js';
+import { ErrorCode } from '../../common/error-codes.js';
+import { AppError, ForbiddenError, NotFoundError, ValidationFailedError, type FieldError } from '../../common/errors.js';
 
 export class ResourceNotFoundError extends NotFoundError {
   constructor() {
@@ -29,5 +30,19 @@ export class SharePermissionRequiredError extends ForbiddenError {
 export class InvalidSharingError extends ValidationFailedError {
   constructor(errors: FieldError[]) {
     super(errors, 'The sharing settings are not valid.');
+  }
+}
+
+/** The platform takes shared resources down or narrows them; widening is the owner's decision. */
+export class SharingWideningRefusedError extends AppError {
+  constructor() {
+    super(ErrorCode.SharingWideningRefused, 'The platform may only take a shared resource down or narrow its sharing, never widen it.');
+  }
+}
+
+/** A platform route named a tenant that does not exist. */
+export class UnknownTenantError extends NotFoundError {
+  constructor() {
+    super('The tenant does not exist.');
   }
 }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { In } from 'typeorm';
 import { requestContext } from '../../common/request-context.js';
 import { DatabaseSessions } from '../../database/database-sessions.js';
 import { affectedOf } from '../../database/query-rows.js';
@@ -21,6 +22,13 @@ export interface TenantView {
   suspendedAt: string | null;
   deletedAt: string | null;
   purgeAfter: string | null;
+}
+
+/** Who a tenant is, for answers that name other tenants (the platform's resource views). */
+export interface TenantSummary {
+  id: string;
+  subdomain: string;
+  companyName: string;
 }
 
 export interface NewTenant {
@@ -114,6 +122,17 @@ export class TenantRepository {
       .where('t.id = app.current_tenant_id()')
       .getOne();
     return row ? tenantView(row) : null;
+  }
+
+  /** id, subdomain and company name of each of `ids` that exists (any status). */
+  async summaries(ids: string[]): Promise<TenantSummary[]> {
+    if (ids.length === 0) return [];
+    const em = await requestContext.platformManager();
+    const rows = await em.getRepository(TenantEntity).find({
+      select: { id: true, subdomain: true, companyName: true },
+      where: { id: In(ids) },
+    });
+    return rows.map((t) => ({ id: t.id, subdomain: t.subdomain, companyName: t.companyName }));
   }
 
   /** Current settings, row locked so concurrent merges do not lose each other's keys. */

@@ -10,11 +10,12 @@ import {
   type NewTenant,
   type TenantFilter,
   type TenantPatch,
+  type TenantSummary,
   type TenantView,
 } from './tenant.repository.js';
 
-// other modules name a tenant by this type, through the service rather than the repository
-export type { TenantView };
+// other modules name a tenant by these types, through the service rather than the repository
+export type { TenantSummary, TenantView };
 
 /**
  * The tenant module's service: every read and write of table `tenants` by another module goes
@@ -61,6 +62,12 @@ export class TenantService {
   async findById(id: string, opts: { lock?: boolean } = {}): Promise<TenantView | null> {
     if (opts.lock && !(await this.tenants.lock(id))) return null;
     return this.tenants.findById(id);
+  }
+
+  /** The summary of each of `ids` that exists, keyed by id. */
+  async summaries(ids: string[]): Promise<Map<string, TenantSummary>> {
+    const rows = await this.tenants.summaries([...new Set(ids)]);
+    return new Map(rows.map((t) => [t.id, t]));
   }
 
   subdomainTaken(subdomain: string): Promise<boolean> {
