@@ -4,6 +4,7 @@ import { createApp } from './app.factory.js';
 import { loadConfig, loadDotEnv } from './config/app-config.js';
 import { DatabaseSessions } from './database/database-sessions.js';
 import { seedDemoTenant } from './database/demo-seed.js';
+import { DEFAULT_TENANT_SETTINGS } from './modules/provisioning/provisioning.service.js';
 import { loadLocalSecrets } from './database/local-secrets.js';
 import { prepareDatabase, type PreparedDatabase } from './database/prepare-database.js';
 import { createRootLogger, ServiceLogger } from './observability/logging.js';
@@ -37,7 +38,7 @@ async function bootstrap() {
   const passwords = app.get(PasswordService);
   await ensurePlatformAdmin(config, sessions, passwords);
   if (config.seedDemo) {
-    const demo = await seedDemoTenant(sessions, app.get(TenantService));
+    const demo = await seedDemoTenant(sessions, app.get(TenantService), DEFAULT_TENANT_SETTINGS);
     if (demo.created) logger.log(`seeded the demo tenant (${demo.id})`);
     demoPasswordPrinted = await ensureDemoAdmin(demo.id, sessions, passwords);
   }
