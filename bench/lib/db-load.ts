@@ -20,7 +20,12 @@ export async function dbLoad(pool: pg.Pool, workers: number, durationSec: number
   try {
     await Promise.all(
       clients.map(async (c) => {
-        while (performance.now() < deadline) ops += await unit(c, record);
+        while (performance.now() < deadline) {
+          // not `ops += await …`: that reads `ops` before the await, and the concurrent workers'
+          // increments would overwrite one another (it counted about one worker in 16)
+          const done = await unit(c, record);
+          ops += done;
+        }
       }),
     );
   } finally {

@@ -131,6 +131,37 @@ describe('signed tenant context: injected SQL cannot switch tenants', () => {
     });
   });
 
+  it('a malformed value, or a valid one altered in its shape, is no tenant and raises no error', async () => {
+    const valid = signContext(await contextKey(), 'tenant', b.id, Date.now() + 60_000);
+    const [subject, expiry, kid, mac] = valid.split('.');
+    const malformed = [
+      '',
+      '.',
+      '....',
+      'garbage',
+      b.id,
+      `${valid}.x`, // a fifth part
+      `${subject}.${expiry}.x.${kid}.${mac}`, // a part inserted
+      `${subject}.${expiry}.${kid}${mac}`, // no dot before the MAC
+      `${subject}.${expiry}.${kid}.${mac.toUpperCase()}`, // the MAC in upper case
+      `${valid} `,
+      ` ${valid}`,
+      `${subject}.9999999999999999999999.${kid}.${mac}`, // an expiry no bigint holds
+      `${subject}.soon.${kid}.${mac}`, // an expiry that is no number
+      `${subject}.${expiry}.${kid}.${'0'.repeat(64)}`,
+    ];
+    await asTenant(a.id, async (sql) => {
+      for (const value of malformed) {
+        await sql.query("SELECT set_config('app.current_tenant_id', $1, true)", [value]);
+        expect({ value, ...(await context(sql)) }).toMatchObject({ value, tenant: null, platform: false });
+        expect(await visibleOfB(sql)).toEqual(NONE_OF_B);
+      }
+      // and the unaltered value is B: the altered ones failed on their shape alone
+      await sql.query("SELECT set_config('app.current_tenant_id', $1, true)", [valid]);
+      expect(await context(sql)).toMatchObject({ tenant: b.id });
+    });
+  });
+
   it("app.scope = 'platform' alone grants nothing: no platform scope, no global publish", async () => {
     await asTenant(a.id, async (sql) => {
       await sql.query("SELECT set_config('app.scope', 'platform', true), set_config('app.actor', 'intruder', true)");
