@@ -2,6 +2,7 @@ import { Global, Module, type DynamicModule, type OnApplicationBootstrap } from 
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSourceOptions } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
+import { BatchingSocket } from './batching-socket.js';
 import { DatabaseSessions } from './database-sessions.js';
 import { ENTITIES } from './entities.js';
 import { PreparingClient } from './prepared-statements.js';
@@ -33,6 +34,8 @@ function runtimeOptions(name: string, url: string, poolSize: number, config: App
       // DB_PREPARED_STATEMENTS=false for poolers that cannot keep them
       ...(config.dbPreparedStatements ? { Client: PreparingClient } : {}),
       application_name: `${config.dbApplicationName}-${name}`,
+      // a request's statements leave in one write per event-loop turn (batching-socket.ts)
+      stream: () => new BatchingSocket(),
       idleTimeoutMillis: 30_000,
       // bounded wait for a connection: past it the request is answered 503 (db-session.ts)
       connectionTimeoutMillis: config.db.acquireTimeoutMs,
