@@ -171,6 +171,12 @@ export class EnvDto {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1)
   TENANT_CACHE_MAX?: number;
 
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0)
+  PRINCIPAL_CACHE_TTL_MS?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1)
+  PRINCIPAL_CACHE_MAX?: number;
+
   @IsOptional() @Transform(toInt) @IsInt() @Min(1024)
   BODY_LIMIT_BYTES?: number;
 
@@ -306,6 +312,8 @@ export class AppConfig {
   readonly baseDomain: string;
   readonly platformAdmin?: { email: string; password?: string };
   readonly tenantCache: { ttlMs: number; max: number };
+  /** the principal check's cache (principal-cache.ts); ttlMs 0 turns it off */
+  readonly principalCache: { ttlMs: number; max: number };
   readonly bodyLimitBytes: number;
   readonly purgeAfterDays: number;
   /** hostile-input limits: JSON body depth and keys, URL and header bytes */
@@ -409,6 +417,10 @@ export class AppConfig {
     this.tenantCache = {
       ttlMs: env.TENANT_CACHE_TTL_MS ?? 30_000,
       max: env.TENANT_CACHE_MAX ?? 10_000,
+    };
+    this.principalCache = {
+      ttlMs: env.PRINCIPAL_CACHE_TTL_MS ?? 30_000,
+      max: env.PRINCIPAL_CACHE_MAX ?? 100_000,
     };
     this.bodyLimitBytes = env.BODY_LIMIT_BYTES ?? 1024 * 1024;
     this.purgeAfterDays = env.TENANT_PURGE_AFTER_DAYS ?? 30;

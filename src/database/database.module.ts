@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import type { DataSourceOptions } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { BatchingSocket } from './batching-socket.js';
+import { DatabaseNotifications } from './database-notifications.js';
 import { DatabaseSessions } from './database-sessions.js';
 import { ENTITIES } from './entities.js';
 import { PreparingClient } from './prepared-statements.js';
@@ -84,13 +85,14 @@ export class DatabaseModule {
           useFactory: (config: AppConfig) => createContextSigner(config, endpoints.ownerUrl),
         },
         DatabaseSessions,
+        DatabaseNotifications,
         {
           provide: SelfCheck,
           useFactory: (s: DatabaseSessions, signer: TenantContextSigner) => new SelfCheck(s, signer),
           inject: [DatabaseSessions, TenantContextSigner],
         },
       ],
-      exports: [DatabaseSessions, DATABASE_ENDPOINTS],
+      exports: [DatabaseSessions, DatabaseNotifications, DATABASE_ENDPOINTS],
     };
   }
 }

@@ -3,17 +3,11 @@ import request from 'supertest';
 import { bearer, createUser, platformAdminToken, tenantToken } from '../helpers/auth.js';
 import { createTestApp } from '../helpers/create-app.js';
 import { createTenant } from '../helpers/factories.js';
+import { waitFor } from '../helpers/wait.js';
 import { TenantChangeListener } from '../../src/modules/tenant/tenant-change.listener.js';
 
-/** Polls `probe` until it answers true or `deadlineMs` passes; returns the time it took. */
-async function within(deadlineMs: number, probe: () => Promise<boolean>): Promise<number> {
-  const started = Date.now();
-  for (;;) {
-    if (await probe()) return Date.now() - started;
-    if (Date.now() - started > deadlineMs) throw new Error(`not within ${deadlineMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** Within `deadlineMs`, `probe` answers true (the change has reached instance B); the time it took. */
+const within = (deadlineMs: number, probe: () => Promise<boolean>) => waitFor('the change to reach instance B', probe, deadlineMs);
 
 describe('suspension takes effect on every instance (LISTEN/NOTIFY)', () => {
   let a: NestFastifyApplication;
