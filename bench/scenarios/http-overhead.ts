@@ -79,7 +79,7 @@ export const httpOverhead: Scenario = {
       );
     }
     const notes = [
-      `A = the route as served to clients; B = GET /bench/baseline/… registered by the harness only: same global token guard, tenant id taken from the verified token, the same SQL with the visibility rule written out with WHERE tenant_id = $n, the same per-request user check (exists, active, same role) by hand beside it, no transaction, role tenancy_bench_baseline (BYPASSRLS), a pool of the same size with prepared statements as the service's. Before timing, both answered identically for the tenants in rotation.`,
+      `A = the route as served to clients; B = GET /bench/baseline/… registered by the harness only: same global token guard, tenant id taken from the verified token, the same SQL with the visibility rule written out with WHERE tenant_id = $n, the same per-request user check (exists, active, same role) by hand beside it, cached as long as the service caches it (PRINCIPAL_CACHE_TTL_MS), no transaction, role tenancy_bench_baseline (BYPASSRLS), a pool of the same size with prepared statements as the service's. Before timing, both answered identically for the tenants in rotation.`,
       `${sample.length} tenants in rotation (a different token per request), ${ctx.opts.connections} connections; the load driver runs on the same 2 cores as the app and Postgres.`,
     ];
     const missed = comparisons.filter((c) => c.met === false).map((c) => `${c.name} ${c.metric} ${c.ratio.toFixed(3)}`);
