@@ -4,8 +4,9 @@ import { Socket } from 'node:net';
  * The runtime pools' socket (pg's documented `stream` option): the writes made in one turn of
  * the event loop leave in one system call. A tenant request writes BEGIN, set_config, the
  * principal check and the handler's first query as separate statements, and pg writes each
- * statement on its own; unbatched, each is a system call (together with the answer's write, a
- * quarter of the app's CPU on the lookup by id: `npm run bench -- --only=1 --profile`). Corked on
+ * statement on its own; unbatched, each is a system call (writev was about a fifth of the app's
+ * CPU in `npm run bench -- --only=1 --profile`, service and baseline routes and the answers'
+ * writes together). Corked on
  * the first write of a turn and uncorked once the turn's callbacks have run (setImmediate), they
  * reach Postgres in one packet. Only when the bytes leave changes, never what leaves or in which
  * order.

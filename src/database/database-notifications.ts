@@ -15,7 +15,7 @@ export interface ChannelSubscriber {
   /** a notification on the channel, with its payload */
   notify(payload: string): void;
   /**
-   * The LISTEN connection was lost (or never made): notifications sent meanwhile are lost too,
+   * The LISTEN connection was lost: notifications sent meanwhile are lost too,
    * so whatever they would have invalidated must be dropped now.
    */
   lost(): void;
