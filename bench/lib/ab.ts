@@ -1,6 +1,6 @@
 import { median, round } from './stats.js';
 
-/** One measured leg: named numeric metrics (e.g. rps, p50Ms, p99Ms). */
+/** One measured leg: named numeric metrics (e.g. rps, p50Us, p99Us: latencies in microseconds). */
 export type Sample = Record<string, number>;
 
 export interface AbResult {

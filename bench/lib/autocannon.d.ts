@@ -36,6 +36,8 @@ declare module 'autocannon' {
   /** what autocannon returns (a promise of the result, and an emitter to stop it early) */
   export interface Instance extends Promise<AutocannonResult> {
     stop(): void;
+    /** every answer, with its latency in fractional milliseconds (hrtime) */
+    on(event: 'response', fn: (client: unknown, statusCode: number, bytes: number, responseTimeMs: number) => void): this;
   }
   function autocannon(opts: AutocannonOptions): Instance;
   export default autocannon;

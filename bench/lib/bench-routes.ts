@@ -103,25 +103,50 @@ const COLUMNS = `r.tenant_id, r.id, r.kind, r.name, r.content, r.sharing_mode, r
                    WHERE s.tenant_id = r.tenant_id AND s.resource_id = r.id
                    ORDER BY s.grantee_tenant_id)
   END AS grantees`;
-const VISIBLE = `SELECT r.tenant_id, r.id, r.created_at FROM resources r WHERE r.tenant_id = ${T}
-  UNION ALL
-  SELECT r.tenant_id, r.id, r.created_at FROM resources r WHERE r.sharing_mode = 'global' AND r.owner_active AND r.tenant_id <> ${T}
-  UNION ALL
-  SELECT r.tenant_id, r.id, r.created_at FROM resource_shares s
-    JOIN resources r ON r.tenant_id = s.tenant_id AND r.id = s.resource_id
-   WHERE s.grantee_tenant_id = ${T} AND r.sharing_mode = 'selective' AND r.owner_active`;
 const LOOKUP_SQL = `SELECT ${COLUMNS} FROM resources r
   WHERE r.id = $1 AND (r.tenant_id = ${T} OR (r.owner_active AND (r.sharing_mode = 'global'
         OR (r.sharing_mode = 'selective' AND EXISTS (SELECT 1 FROM resource_shares s
               WHERE s.tenant_id = r.tenant_id AND s.resource_id = r.id AND s.grantee_tenant_id = ${T})))))
   ORDER BY (r.tenant_id = ${T}) DESC LIMIT 1`.replaceAll('$TENANT', '$2');
-const LIST_SQL = `WITH visible AS MATERIALIZED (${VISIBLE}),
-       page AS (SELECT tenant_id, id, created_at FROM visible ORDER BY created_at DESC, id DESC LIMIT $1 OFFSET $2)
-  SELECT (SELECT count(*) FROM visible)::int AS total, p.tenant_id, p.id, p.kind, p.name, p.content,
-         p.sharing_mode, p.created_at, p.updated_at, p.owned, p.grantees
-    FROM (SELECT 1) AS one
-    LEFT JOIN LATERAL (SELECT ${COLUMNS} FROM page JOIN resources r ON r.tenant_id = page.tenant_id AND r.id = page.id) p ON true
-   ORDER BY p.created_at DESC, p.id DESC`.replaceAll('$TENANT', '$3');
+// The listing as a careful engineer would write it by hand: the service's listing function
+// (app.list_visible_resources, migration 0024) with the tenant in every WHERE clause instead of
+// the policies. The same three index-driven branches (own rows from the covering owner index,
+// other tenants' global rows from the partial global index, rows shared with me from the grantee
+// index), each cut at offset + limit, merged, and the total from the same three counts.
+const LIST_SQL = `WITH page AS (
+    SELECT * FROM (
+      (SELECT r.tenant_id, r.id, r.kind, r.name, r.content, r.sharing_mode, r.created_at, r.updated_at
+         FROM (SELECT k.tenant_id, k.id FROM resources k WHERE k.tenant_id = $3::uuid
+                ORDER BY k.created_at DESC, k.id DESC LIMIT $1::int + $2::int) top
+         JOIN resources r ON r.tenant_id = top.tenant_id AND r.id = top.id
+        ORDER BY r.created_at DESC, r.id DESC)
+      UNION ALL
+      (SELECT r.tenant_id, r.id, r.kind, r.name, r.content, r.sharing_mode, r.created_at, r.updated_at
+         FROM resources r
+        WHERE r.sharing_mode = 'global' AND r.owner_active AND r.tenant_id <> $3::uuid
+        ORDER BY r.created_at DESC, r.id DESC LIMIT $1::int + $2::int)
+      UNION ALL
+      (SELECT r.tenant_id, r.id, r.kind, r.name, r.content, r.sharing_mode, r.created_at, r.updated_at
+         FROM resource_shares s JOIN resources r ON r.tenant_id = s.tenant_id AND r.id = s.resource_id
+        WHERE s.grantee_tenant_id = $3::uuid AND r.sharing_mode = 'selective' AND r.owner_active
+        ORDER BY r.created_at DESC, r.id DESC LIMIT $1::int + $2::int)
+    ) v
+    ORDER BY v.created_at DESC, v.id DESC LIMIT $1::int OFFSET $2::int
+  ), counted AS (
+    SELECT ((SELECT count(*) FROM resources r WHERE r.tenant_id = $3::uuid)
+          + (SELECT count(*) FROM resources r
+              WHERE r.sharing_mode = 'global' AND r.owner_active AND r.tenant_id <> $3::uuid)
+          + (SELECT count(*) FROM resource_shares s JOIN resources r ON r.tenant_id = s.tenant_id AND r.id = s.resource_id
+              WHERE s.grantee_tenant_id = $3::uuid AND r.sharing_mode = 'selective' AND r.owner_active))::int AS n
+  )
+  SELECT c.n AS total, p.tenant_id, p.id, p.kind, p.name, p.content, p.sharing_mode, p.created_at, p.updated_at,
+         p.tenant_id = $3::uuid AS owned,
+         CASE WHEN p.tenant_id = $3::uuid AND p.sharing_mode = 'selective'
+              THEN ARRAY(SELECT s.grantee_tenant_id FROM resource_shares s
+                          WHERE s.tenant_id = p.tenant_id AND s.resource_id = p.id ORDER BY 1)
+         END AS grantees
+    FROM counted c LEFT JOIN page p ON true
+   ORDER BY p.created_at DESC, p.id DESC`;
 
 /** Baselines of GET /v1/resources/:id and GET /v1/resources (sharing module). */
 @Controller('bench/baseline/resources')

@@ -34,8 +34,8 @@ export async function dbLoad(pool: pg.Pool, workers: number, durationSec: number
   const elapsed = (performance.now() - start) / 1000;
   return {
     opsPerSec: ops / elapsed,
-    p50Ms: percentile(latencies, 50),
-    p99Ms: percentile(latencies, 99),
+    p50Us: Math.round(percentile(latencies, 50) * 1000),
+    p99Us: Math.round(percentile(latencies, 99) * 1000),
   };
 }
 

@@ -1,5 +1,6 @@
 import autocannon, { type AutocannonResult } from 'autocannon';
 import type { Sample } from './ab.js';
+import { mean, percentile } from './stats.js';
 
 export interface LoadOptions {
   /** base URL of the app on loopback, e.g. http://127.0.0.1:4321 */
@@ -25,7 +26,7 @@ export class LoadError extends Error {}
  * throws rather than reporting the speed of failing requests.
  */
 export async function httpLoad(opts: LoadOptions): Promise<Sample> {
-  const result: AutocannonResult = await autocannon({
+  const instance = autocannon({
     url: opts.baseUrl + opts.path,
     connections: opts.connections,
     ...(opts.amount ? { amount: opts.amount } : { duration: opts.durationSec }),
@@ -43,6 +44,13 @@ export async function httpLoad(opts: LoadOptions): Promise<Sample> {
         }
       : {}),
   });
+  // autocannon's own histogram keeps whole milliseconds; its 'response' event has the latency
+  // in fractional milliseconds, so the percentiles here are exact to the microsecond
+  const latenciesMs: number[] = [];
+  instance.on('response', (_client, status, _bytes, ms) => {
+    if (status >= 200 && status < 300) latenciesMs.push(ms);
+  });
+  const result: AutocannonResult = await instance;
   if (result.errors > 0 || result.timeouts > 0 || result.non2xx > 0) {
     const codes = JSON.stringify(result.statusCodeStats ?? {});
     throw new LoadError(
@@ -51,8 +59,9 @@ export async function httpLoad(opts: LoadOptions): Promise<Sample> {
   }
   return {
     rps: result['2xx'] / result.duration,
-    p50Ms: result.latency.p50,
-    p99Ms: result.latency.p99,
-    meanMs: result.latency.mean,
+    requests: result['2xx'],
+    p50Us: Math.round(percentile(latenciesMs, 50) * 1000),
+    p99Us: Math.round(percentile(latenciesMs, 99) * 1000),
+    meanUs: Math.round(mean(latenciesMs) * 1000),
   };
 }

@@ -1,6 +1,7 @@
 import { alternate } from '../lib/ab.js';
 import { comparison, statusOf } from '../lib/compare.js';
 import { canonical, getJson } from '../lib/http-check.js';
+import { withCpu } from '../lib/cpu.js';
 import { httpLoad } from '../lib/http-load.js';
 import { resourceDataset } from '../lib/resources-data.js';
 import { NotRunError, type Comparison, type Scenario } from '../lib/types.js';
@@ -60,27 +61,32 @@ export const httpOverhead: Scenario = {
       const leg = (path: (i: number) => string) => {
         let n = 0;
         return () =>
-          httpLoad({
-            baseUrl: app.baseUrl,
-            path: path(0),
-            connections: ctx.opts.connections,
-            durationSec: ctx.opts.legSec,
-            setupRequest: (req) => {
-              const i = n++ % sample.length;
-              return { ...req, path: path(i), headers: { ...req.headers, authorization: tokens[i] } };
-            },
-          });
+          withCpu(app.pid, () =>
+            httpLoad({
+              baseUrl: app.baseUrl,
+              path: path(0),
+              connections: ctx.opts.connections,
+              durationSec: ctx.opts.legSec,
+              setupRequest: (req) => {
+                const i = n++ % sample.length;
+                return { ...req, path: path(i), headers: { ...req.headers, authorization: tokens[i] } };
+              },
+            }),
+          );
       };
       const ab = await alternate({ rounds: ctx.opts.rounds, a: leg(e.a), b: leg(e.b) });
       comparisons.push(
         comparison(ab, { name: e.name, a: 'full stack', b: 'baseline route', metric: 'rps', unit: 'req/s', target: thr }),
-        comparison(ab, { name: e.name, a: 'full stack', b: 'baseline route', metric: 'p99Ms', unit: 'ms', target: p99 }),
-        comparison(ab, { name: e.name, a: 'full stack', b: 'baseline route', metric: 'p50Ms', unit: 'ms' }),
+        comparison(ab, { name: e.name, a: 'full stack', b: 'baseline route', metric: 'p99Us', unit: 'µs', target: p99 }),
+        comparison(ab, { name: e.name, a: 'full stack', b: 'baseline route', metric: 'p50Us', unit: 'µs' }),
+        comparison(ab, { name: e.name, a: 'full stack', b: 'baseline route', metric: 'appCpuUs', unit: 'µs of app CPU per request' }),
+        comparison(ab, { name: e.name, a: 'full stack', b: 'baseline route', metric: 'pgCpuUs', unit: 'µs of Postgres CPU per request' }),
       );
     }
     const notes = [
       `A = the route as served to clients; B = GET /bench/baseline/… registered by the harness only: same global token guard, tenant id taken from the verified token, the same SQL with the visibility rule written out with WHERE tenant_id = $n, the same per-request user check (exists, active, same role) by hand beside it, cached as long as the service caches it (PRINCIPAL_CACHE_TTL_MS), no transaction, role tenancy_bench_baseline (BYPASSRLS), a pool of the same size with prepared statements as the service's. Before timing, both answered identically for the tenants in rotation.`,
       `${sample.length} tenants in rotation (a different token per request), ${ctx.opts.connections} connections; the load driver runs on the same 2 cores as the app and Postgres.`,
+      'CPU per request: user + system time of the app process (all its threads) and of every postgres process, from /proc before and after each leg, divided by the leg\'s 2xx answers. The app process serves both routes, one leg at a time.',
     ];
     const missed = comparisons.filter((c) => c.met === false).map((c) => `${c.name} ${c.metric} ${c.ratio.toFixed(3)}`);
     return {

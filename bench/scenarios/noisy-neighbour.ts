@@ -109,13 +109,13 @@ export const noisyNeighbour: Scenario = {
     ctx.log("  B alone vs B with A's slow-request flood");
     const slow = await alternate({ rounds: ctx.opts.rounds, a: withFlood(slowFlood, slowStatuses), b: bLeg });
     comparisons.push(
-      comparison(slow, { name: "B's GET /v1/resources/:id, A flooding slow requests", a: 'with A', b: 'B alone', metric: 'p99Ms', unit: 'ms', target: { text: '≤ 1.5', ok: (r) => r <= 1.5 } }),
+      comparison(slow, { name: "B's GET /v1/resources/:id, A flooding slow requests", a: 'with A', b: 'B alone', metric: 'p99Us', unit: 'µs', target: { text: '≤ 1.5', ok: (r) => r <= 1.5 } }),
       comparison(slow, { name: "B's GET /v1/resources/:id, A flooding slow requests", a: 'with A', b: 'B alone', metric: 'rps', unit: 'req/s' }),
     );
     ctx.log("  B alone vs B with A's login storm");
     const storm = await alternate({ rounds: ctx.opts.rounds, a: withFlood(loginStorm, stormStatuses), b: bLeg });
     comparisons.push(
-      comparison(storm, { name: "B's GET /v1/resources/:id, A's login storm", a: 'with A', b: 'B alone', metric: 'p99Ms', unit: 'ms', target: { text: '≤ 2.0', ok: (r) => r <= 2 } }),
+      comparison(storm, { name: "B's GET /v1/resources/:id, A's login storm", a: 'with A', b: 'B alone', metric: 'p99Us', unit: 'µs', target: { text: '≤ 2.0', ok: (r) => r <= 2 } }),
       comparison(storm, { name: "B's GET /v1/resources/:id, A's login storm", a: 'with A', b: 'B alone', metric: 'rps', unit: 'req/s' }),
     );
 
@@ -132,7 +132,7 @@ export const noisyNeighbour: Scenario = {
     ctx.log('  B alone vs B during one burst of 100 failed logins on A');
     const burst = await alternate({ rounds: ctx.opts.rounds, a: oneBurst, b: bShort });
     comparisons.push(
-      comparison(burst, { name: "B's GET /v1/resources/:id, one burst of 100 failed logins on A", a: 'with A', b: 'B alone', metric: 'p99Ms', unit: 'ms', target: { text: '≤ 2.0', ok: (r) => r <= 2 } }),
+      comparison(burst, { name: "B's GET /v1/resources/:id, one burst of 100 failed logins on A", a: 'with A', b: 'B alone', metric: 'p99Us', unit: 'µs', target: { text: '≤ 2.0', ok: (r) => r <= 2 } }),
     );
 
     const describe = (s: Statuses) => Object.entries(s).map(([k, v]) => `${k}: ${v}`).join(', ');

@@ -81,7 +81,7 @@ export const resolution: Scenario = {
       const ab = await alternate({ rounds: ctx.opts.rounds, a: leg('/bench/tenant-noop'), b: leg('/bench/noop') });
       const comparisons = [
         comparison(ab, { name: 'HTTP: tenant route (resolve, no query) vs token-only route', a: 'GET /bench/tenant-noop', b: 'GET /bench/noop', metric: 'rps', unit: 'req/s' }),
-        comparison(ab, { name: 'HTTP: tenant route (resolve, no query) vs token-only route', a: 'GET /bench/tenant-noop', b: 'GET /bench/noop', metric: 'p50Ms', unit: 'ms' }),
+        comparison(ab, { name: 'HTTP: tenant route (resolve, no query) vs token-only route', a: 'GET /bench/tenant-noop', b: 'GET /bench/noop', metric: 'p50Us', unit: 'µs' }),
       ];
       const extraUs = 1e6 / ab.medianA.rps - 1e6 / ab.medianB.rps;
       metrics['HTTP: server time per request with resolution (1e6 / req/s), µs'] = round(1e6 / ab.medianA.rps, 1);

@@ -101,12 +101,12 @@ export const rlsDatabase: Scenario = {
       ctx.log('  2a: lookup by id, policy vs explicit WHERE');
       const a = await alternate({ rounds, a: leg(rls, rlsTx(byIdRls)), b: leg(base, baseTx(byIdBase)) });
       comparisons.push(comparison(a, { name: 'lookup by id', a: 'tenancy_app + RLS, WHERE id', b: 'BYPASSRLS, WHERE tenant_id AND id', metric: 'opsPerSec', unit: 'lookups/s', target }));
-      comparisons.push(comparison(a, { name: 'lookup by id', a: 'RLS', b: 'explicit WHERE', metric: 'p50Ms', unit: 'ms per query' }));
+      comparisons.push(comparison(a, { name: 'lookup by id', a: 'RLS', b: 'explicit WHERE', metric: 'p50Us', unit: 'µs per query' }));
 
       ctx.log('  2b: listing of 20, policy vs explicit WHERE');
       const b = await alternate({ rounds, a: leg(rls, rlsTx(listR)), b: leg(base, baseTx(listB)) });
       comparisons.push(comparison(b, { name: 'list 20 newest', a: 'tenancy_app + RLS', b: 'BYPASSRLS, WHERE tenant_id', metric: 'opsPerSec', unit: 'queries/s', target }));
-      comparisons.push(comparison(b, { name: 'list 20 newest', a: 'RLS', b: 'explicit WHERE', metric: 'p50Ms', unit: 'ms per query' }));
+      comparisons.push(comparison(b, { name: 'list 20 newest', a: 'RLS', b: 'explicit WHERE', metric: 'p50Us', unit: 'µs per query' }));
 
       ctx.log('  2c: lookup by id with unnamed statements (planned on every execution)');
       const d = await alternate({ rounds, a: leg(rls, rlsTx(byIdRlsUnnamed)), b: leg(base, baseTx(byIdBaseUnnamed)) });
@@ -123,7 +123,7 @@ export const rlsDatabase: Scenario = {
       const byBare: Query = (c, t) => c.query({ name: 'bench_lookup_bare', text: LOOKUP_BARE, values: [idOf(t)] });
       const e = await alternate({ rounds, a: leg(base, inTx(bySigned, signed)), b: leg(base, inTx(byBare, bare)) });
       comparisons.push(comparison(e, { name: 'signed vs bare context', a: 'signed context, verified per statement', b: 'bare context, trusted', metric: 'opsPerSec', unit: 'lookups/s' }));
-      comparisons.push(comparison(e, { name: 'signed vs bare context', a: 'signed', b: 'bare', metric: 'p50Ms', unit: 'ms per query' }));
+      comparisons.push(comparison(e, { name: 'signed vs bare context', a: 'signed', b: 'bare', metric: 'p50Us', unit: 'µs per query' }));
 
       const plans = await explain(db.adminUrl, baselineUrl, db.tenantUrl, key, sample[0]);
       const status = statusOf(comparisons);

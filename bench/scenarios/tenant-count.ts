@@ -70,8 +70,8 @@ export const tenantCount: Scenario = {
       const name = `${path}`;
       const labels = { a: `${data.tenants.length} tenants`, b: `${SMALL} tenants` };
       comparisons.push(
-        comparison(ab, { name, ...labels, metric: 'p50Ms', unit: 'ms', target }),
-        comparison(ab, { name, ...labels, metric: 'p99Ms', unit: 'ms', target }),
+        comparison(ab, { name, ...labels, metric: 'p50Us', unit: 'µs', target }),
+        comparison(ab, { name, ...labels, metric: 'p99Us', unit: 'µs', target }),
         comparison(ab, { name, ...labels, metric: 'rps', unit: 'req/s' }),
       );
     }
