@@ -93,6 +93,7 @@ async function main() {
   const memo = new Map<string, Promise<unknown>>();
   const ctx: BenchContext = {
     opts,
+    resultsDir,
     config,
     appEnv,
     cluster,
@@ -110,12 +111,10 @@ async function main() {
     },
     async startApp(db: BenchDatabase, o: { baseline?: boolean } = {}) {
       const baselineUrl = o.baseline && cluster.baseline.ok ? await cluster.baselineUrl(db) : undefined;
-      const profileDir = join(resultsDir, 'profiles');
       const app = await startApp({
         db,
         env: appEnv,
         baselineUrl,
-        execArgv: opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
         log,
       });
       apps.push(app);

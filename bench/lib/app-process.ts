@@ -9,6 +9,8 @@ export interface AppProcess {
   pid: number;
   /** resident set size of the app process, in MiB (from /proc) */
   rssMiB(): number;
+  /** Runs `leg` under V8's CPU profiler in the app process and writes the profile to `file`. */
+  profiled<T>(file: string, leg: () => Promise<T>): Promise<T>;
   stop(): Promise<void>;
 }
 
@@ -52,6 +54,16 @@ export async function startApp(opts: {
     });
   });
   const pid = child.pid!;
+  const reply = (type: string) =>
+    new Promise<void>((ok, fail) => {
+      const on = (m: { type?: string; error?: string }) => {
+        if (m?.type !== type && m?.type !== 'profile:error') return;
+        child.off('message', on);
+        if (m.type === type) ok();
+        else fail(new Error(`profiling the app failed: ${m.error}`));
+      };
+      child.on('message', on);
+    });
   return {
     baseUrl: `http://127.0.0.1:${port}`,
     pid,
@@ -59,6 +71,18 @@ export async function startApp(opts: {
       const status = readFileSync(`/proc/${pid}/status`, 'utf8');
       const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
       return Math.round((kb / 1024) * 10) / 10;
+    },
+    async profiled<T>(file: string, leg: () => Promise<T>): Promise<T> {
+      const started = reply('profile:started');
+      child.send({ type: 'profile:start' });
+      await started;
+      try {
+        return await leg();
+      } finally {
+        const written = reply('profile:written');
+        child.send({ type: 'profile:stop', file });
+        await written;
+      }
     },
     stop() {
       return new Promise<void>((ok) => {

@@ -2,6 +2,8 @@
 // loopback, plus the harness-only routes of bench-routes.ts. Not part of the service.
 import 'reflect-metadata';
 import { ConsoleLogger } from '@nestjs/common';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { createApp } from '../../src/app.factory.js';
 import { loadConfig } from '../../src/config/app-config.js';
 import { BenchRoutesModule } from './bench-routes.js';
@@ -25,6 +27,7 @@ async function main() {
     ],
   });
   await app.listen({ port: config.port, host: '127.0.0.1' });
+  process.on('message', (m: { type?: string; file?: string }) => void profileCommand(m));
   process.send?.({ type: 'ready' });
   const stop = async () => {
     await app.close();
@@ -32,6 +35,30 @@ async function main() {
   };
   process.on('SIGTERM', () => void stop());
   process.on('disconnect', () => void stop());
+}
+
+// `--profile`: the harness profiles chosen legs only (the full stack's, not the baseline's), by
+// starting and stopping V8's sampling profiler in this process through the inspector.
+let profiler: Session | undefined;
+async function profileCommand(m: { type?: string; file?: string }) {
+  try {
+    if (m.type === 'profile:start') {
+      profiler = new Session();
+      profiler.connect();
+      await profiler.post('Profiler.enable');
+      await profiler.post('Profiler.setSamplingInterval', { interval: 100 });
+      await profiler.post('Profiler.start');
+      process.send?.({ type: 'profile:started' });
+    } else if (m.type === 'profile:stop' && profiler && m.file) {
+      const { profile } = await profiler.post('Profiler.stop');
+      profiler.disconnect();
+      profiler = undefined;
+      writeFileSync(m.file, JSON.stringify(profile));
+      process.send?.({ type: 'profile:written', file: m.file });
+    }
+  } catch (err) {
+    process.send?.({ type: 'profile:error', error: err instanceof Error ? err.message : String(err) });
+  }
 }
 
 main().catch((err) => {

@@ -22,7 +22,7 @@ export interface BenchOptions {
   provisionCount: number;
   /** run only these scenario ids */
   only?: number[];
-  /** write a V8 CPU profile of the app process to bench/results/ */
+  /** scenario 1: one more leg of the full stack alone under V8's profiler (bench/results/profiles/) */
   profile: boolean;
 }
 
@@ -64,6 +64,8 @@ export class NotRunError extends Error {}
 
 export interface BenchContext {
   opts: BenchOptions;
+  /** bench/results: where reports (and, with --profile, profiles/) are written */
+  resultsDir: string;
   config: AppConfig;
   /** environment (generated secrets etc.) every app process starts with */
   appEnv: Record<string, string>;

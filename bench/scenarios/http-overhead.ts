@@ -1,8 +1,11 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { alternate } from '../lib/ab.js';
 import { comparison, statusOf } from '../lib/compare.js';
 import { canonical, getJson } from '../lib/http-check.js';
 import { withCpu } from '../lib/cpu.js';
 import { httpLoad } from '../lib/http-load.js';
+import { profileSummary } from '../lib/profile-summary.js';
 import { resourceDataset } from '../lib/resources-data.js';
 import { NotRunError, type Comparison, type Scenario } from '../lib/types.js';
 
@@ -54,6 +57,7 @@ export const httpOverhead: Scenario = {
     }
 
     const comparisons: Comparison[] = [];
+    const metrics: Record<string, number | string> = { 'tenants in rotation': sample.length, 'data generator': data.generator };
     const thr = { text: '≥ 0.85', ok: (r: number) => r >= 0.85 };
     const p99 = { text: '≤ 1.3', ok: (r: number) => r <= 1.3 };
     for (const e of endpoints) {
@@ -75,6 +79,26 @@ export const httpOverhead: Scenario = {
           );
       };
       const ab = await alternate({ rounds: ctx.opts.rounds, a: leg(e.a), b: leg(e.b) });
+      if (ctx.opts.profile) {
+        // one more leg of each side alone under the profiler: where the app's CPU goes
+        const dir = join(ctx.resultsDir, 'profiles');
+        mkdirSync(dir, { recursive: true });
+        const slug = e.name.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '');
+        const rows = new Map<string, { a: number; b: number }>();
+        for (const side of ['a', 'b'] as const) {
+          const file = join(dir, `scenario-1-${slug}-${side === 'a' ? 'full-stack' : 'baseline'}.cpuprofile`);
+          const s = await app.profiled(file, leg(e[side]));
+          ctx.log(`  profile written to ${file}`);
+          for (const row of profileSummary(file, s.requests ?? 0)) {
+            const r = rows.get(row.bucket) ?? { a: 0, b: 0 };
+            r[side] = row.usPerRequest;
+            rows.set(row.bucket, r);
+          }
+        }
+        for (const [bucket, r] of [...rows].sort((x, y) => y[1].a - x[1].a)) {
+          metrics[`profile, ${e.name}: ${bucket}, µs per request, full stack / baseline`] = `${r.a} / ${r.b}`;
+        }
+      }
       comparisons.push(
         comparison(ab, { name: e.name, a: 'full stack', b: 'baseline route', metric: 'rps', unit: 'req/s', target: thr }),
         comparison(ab, { name: e.name, a: 'full stack', b: 'baseline route', metric: 'p99Us', unit: 'µs', target: p99 }),
@@ -97,7 +121,7 @@ export const httpOverhead: Scenario = {
           .map((c) => `${c.name.replace('GET /v1/', '')} ${c.metric} ${c.ratio.toFixed(2)}`)
           .join('; ') + (missed.length ? ` (missed: ${missed.join(', ')})` : ''),
       comparisons,
-      metrics: { 'tenants in rotation': sample.length, 'data generator': data.generator },
+      metrics,
       notes,
     };
   },
