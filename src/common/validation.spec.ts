@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
-import { IsDefined, IsIn, IsObject, IsOptional, IsString, ValidateNested } from 'class-validator';
+import { IsDefined, IsIn, IsObject, IsOptional, IsString, IsUUID, ValidateNested } from 'class-validator';
+import { IdParam } from './id.param.js';
 import { ValidationFailedError } from './errors.js';
 import { createValidationPipe } from './validation.js';
 
@@ -18,6 +19,14 @@ class OuterDto {
 
   @IsOptional() @ValidateNested() @Type(() => InnerDto)
   inner?: InnerDto;
+}
+
+class TenantAndIdParam {
+  @IsUUID()
+  tenantId: string;
+
+  @IsUUID()
+  id: string;
 }
 
 const pipe = createValidationPipe();
@@ -60,5 +69,31 @@ describe('validation pipe', () => {
     const key = 'x'.repeat(5000);
     const err = await failure({ name: 'n', content: {}, [key]: 1 });
     expect(JSON.stringify(err.fieldErrors).length).toBeLessThan(300);
+  });
+});
+
+describe('validation pipe, path parameters of one UUID', () => {
+  const param = (value: unknown, metatype: new () => unknown = IdParam) => pipe.transform(value, { type: 'param', metatype });
+  const ID = '6f1c2b1e-8a4e-4d7e-9a43-2f1f0e6c9b11';
+
+  it('answers an instance with the id, as the full validation does', async () => {
+    const dto = await param({ id: ID });
+    expect(dto).toBeInstanceOf(IdParam);
+    expect(dto).toEqual(Object.assign(new IdParam(), { id: ID }));
+  });
+
+  it('refuses what is no UUID with the same error as before', async () => {
+    for (const id of ['not-a-uuid', `${ID}x`, '', ID.replaceAll('-', '')]) {
+      const err = (await param({ id }).catch((e: unknown) => e)) as ValidationFailedError;
+      expect(err).toBeInstanceOf(ValidationFailedError);
+      expect(err.fieldErrors).toEqual([{ field: 'id', message: 'id must be a UUID' }]);
+    }
+  });
+
+  it('leaves other shapes to the full validation: an extra key, or a class with more rules', async () => {
+    const extra = (await param({ id: ID, other: 'x' }).catch((e: unknown) => e)) as ValidationFailedError;
+    expect(extra.fieldErrors).toEqual([{ field: 'other', message: 'property other should not exist' }]);
+    const wrongTenant = (await param({ tenantId: 'nope', id: ID }, TenantAndIdParam).catch((e: unknown) => e)) as ValidationFailedError;
+    expect(wrongTenant.fieldErrors).toEqual([{ field: 'tenantId', message: 'tenantId must be a UUID' }]);
   });
 });
