@@ -1,4 +1,4 @@
-import helmet from '@fastify/helmet';
+import helmet from 'helmet';
 import { Logger, type DynamicModule, type LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -94,7 +94,9 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
   routesByApp.set(app, routes);
   if (options.logger === undefined) app.useLogger(new ServiceLogger(app.get(ROOT_LOGGER), app.get(PinoNestLogger)));
 
-  await app.register(helmet, {
+  // Security headers: helmet's middleware, built once. (@fastify/helmet builds a new one, parsing
+  // the CSP directives again, on every request: 20–40 µs each in bench scenario 1's profile.)
+  const securityHeaders = helmet({
     // Swagger UI (/docs) loads only its own scripts and styles; its styles need inline style
     // attributes. No upgrade-insecure-requests: the service is often reached over plain HTTP locally.
     contentSecurityPolicy: {
@@ -104,6 +106,12 @@ export async function createApp(options: CreateAppOptions): Promise<NestFastifyA
     // answers are JSON for API clients on other origins; CORS decides who may read them
     crossOriginResourcePolicy: { policy: 'cross-origin' },
   });
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onRequest', (request, reply, done) =>
+      securityHeaders(request.raw, reply.raw, (err) => done(err as Error | undefined)),
+    );
   if (config.corsOrigins.length > 0) {
     app.enableCors({
       origin: config.corsOrigins,
