@@ -6,6 +6,7 @@ import { AuditService } from './audit.service.js';
 import type { CreateUserDto, UpdateUserDto, UserDto } from './dto/users.dto.js';
 import type { UserEntity } from './entities/user.entity.js';
 import { checkPasswordPolicy, PasswordService } from './password.service.js';
+import { PrincipalCheck } from './principal-check.service.js';
 import { UsersRepository } from './users.repository.js';
 
 const toDto = (u: UserEntity): UserDto => ({
@@ -23,6 +24,7 @@ export class UsersService {
     private readonly users: UsersRepository,
     private readonly passwords: PasswordService,
     private readonly audit: AuditService,
+    private readonly principals: PrincipalCheck,
   ) {}
 
   /** The first admin of a tenant being provisioned (platform scope), if it has one yet. */
@@ -71,6 +73,9 @@ export class UsersService {
       targetId: id,
       detail: { from: { role: before.role, status: before.status }, to: { role: user.role, status: user.status } },
     });
+    // This instance forgets the user's cached check now, so its next request re-reads it; other
+    // instances drop it on NOTIFY principal_changed, which arrives just after the commit.
+    this.principals.cache.invalidate(id);
     return toDto(user);
   }
 
@@ -79,6 +84,7 @@ export class UsersService {
     const user = await this.users.findById(id);
     if (!user || !(await this.users.delete(id))) throw new NotFoundError('The user does not exist.');
     await this.audit.record({ action: 'user.deleted', targetType: 'user', targetId: id, detail: { email: user.email } });
+    this.principals.cache.invalidate(id);
   }
 
   // An admin who locks themselves out leaves the tenant without anyone to undo it.
