@@ -7,6 +7,7 @@ import type { CreatePlatformAdminDto, PlatformAdminDto, UpdatePlatformAdminDto }
 import { checkPasswordPolicy } from './password-policy.js';
 import { PasswordService } from './password.service.js';
 import { PlatformAdminsRepository, type PlatformAdminRow } from './platform-admins.repository.js';
+import { PrincipalCheck } from './principal-check.service.js';
 
 const toDto = (a: PlatformAdminRow): PlatformAdminDto => ({
   id: a.id,
@@ -28,6 +29,7 @@ export class PlatformAdminsService {
     private readonly admins: PlatformAdminsRepository,
     private readonly passwords: PasswordService,
     private readonly audit: AuditService,
+    private readonly principals: PrincipalCheck,
   ) {}
 
   async list(query: { page?: number; limit?: number }): Promise<Page<PlatformAdminDto>> {
@@ -75,6 +77,7 @@ export class PlatformAdminsService {
         revokedRefreshTokens: revoked,
       },
     });
+    this.principals.changed(id);
     return toDto(admin);
   }
 
@@ -85,6 +88,7 @@ export class PlatformAdminsService {
     if (isLastOwner(owners, id)) throw new LastOwnerError('deleted');
     // its refresh tokens go with it (ON DELETE CASCADE); its access token finds no admin
     await this.admins.delete(id);
+    this.principals.changed(id);
     await this.audit.recordPlatformChange({
       action: 'platform_admin.deleted',
       targetType: 'platform_admin',

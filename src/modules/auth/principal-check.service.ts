@@ -38,6 +38,15 @@ export class PrincipalCheck {
     }
   }
 
+  /**
+   * A user or platform admin was changed or deleted by this instance: its next request re-reads
+   * the check here at once. Other instances drop their entry on NOTIFY principal_changed, which
+   * arrives just after the commit (and a request on this instance could beat it).
+   */
+  changed(id: string): void {
+    this.cache.invalidate(id);
+  }
+
   /** Resolves when the principal is still valid; rejects with 401 when it is not. */
   async verify(principal: Principal): Promise<void> {
     const state = await this.stateOf(principal);

@@ -73,9 +73,7 @@ export class UsersService {
       targetId: id,
       detail: { from: { role: before.role, status: before.status }, to: { role: user.role, status: user.status } },
     });
-    // This instance forgets the user's cached check now, so its next request re-reads it; other
-    // instances drop it on NOTIFY principal_changed, which arrives just after the commit.
-    this.principals.cache.invalidate(id);
+    this.principals.changed(id);
     return toDto(user);
   }
 
@@ -84,7 +82,7 @@ export class UsersService {
     const user = await this.users.findById(id);
     if (!user || !(await this.users.delete(id))) throw new NotFoundError('The user does not exist.');
     await this.audit.record({ action: 'user.deleted', targetType: 'user', targetId: id, detail: { email: user.email } });
-    this.principals.cache.invalidate(id);
+    this.principals.changed(id);
   }
 
   // An admin who locks themselves out leaves the tenant without anyone to undo it.
