@@ -61,17 +61,20 @@ export class DatabaseSessions {
     this.platformTimeouts = [String(config.db.platformStatementTimeoutMs), idle];
   }
 
-  tenantSession(tenantId: string): TransactionSession {
+  /** `readOnly`: a request that only reads (GET, HEAD); each statement framed on its own (db-session.ts) */
+  tenantSession(tenantId: string, readOnly = false): TransactionSession {
     const params = () => [this.signer.tenant(tenantId), ...this.tenantTimeouts];
     return new TransactionSession('tenant', this.tenantDataSource, TENANT_CONTEXT_SQL, params, {
+      readOnly,
       admit: () => this.bulkhead.acquire(tenantId),
       cancel: (pid) => cancelBackend(this.endpoints.tenantUrl, pid),
     });
   }
 
-  platformSession(actor: string): TransactionSession {
+  platformSession(actor: string, readOnly = false): TransactionSession {
     const params = () => [this.signer.platform(), ...this.platformTimeouts, actor];
     return new TransactionSession('platform', this.platformDataSource, PLATFORM_CONTEXT_SQL, params, {
+      readOnly,
       cancel: (pid) => cancelBackend(this.endpoints.platformUrl, pid),
     });
   }

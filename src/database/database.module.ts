@@ -7,6 +7,7 @@ import { DatabaseNotifications } from './database-notifications.js';
 import { DatabaseSessions } from './database-sessions.js';
 import { ENTITIES } from './entities.js';
 import { PreparingClient } from './prepared-statements.js';
+import { RuntimeClient } from './runtime-client.js';
 import { runtimeDriver } from './runtime-pool.js';
 import {
   DATABASE_ENDPOINTS,
@@ -33,7 +34,8 @@ function runtimeOptions(name: string, url: string, poolSize: number, config: App
       pipeline: config.dbPipeline,
       // parameterised queries as named prepared statements (prepared-statements.ts);
       // DB_PREPARED_STATEMENTS=false for poolers that cannot keep them
-      ...(config.dbPreparedStatements ? { Client: PreparingClient } : {}),
+      // and statements framed by read-only sessions (runtime-client.ts, db-session.ts)
+      Client: config.dbPreparedStatements ? PreparingClient : RuntimeClient,
       application_name: `${config.dbApplicationName}-${name}`,
       // a request's statements leave in one write per event-loop turn (batching-socket.ts)
       stream: () => new BatchingSocket(),

@@ -3,6 +3,10 @@ import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { ServiceUnavailableError } from '../common/errors.js';
 import type { DbSession } from '../common/request-context.js';
 import { isUnavailable } from './pg-errors.js';
+import type { RuntimeClient } from './runtime-client.js';
+
+/** The pools' clients are RuntimeClients (database.module.ts): they can frame statements. */
+type FramedClient = pg.PoolClient & Pick<RuntimeClient, 'frameStatements'>;
 
 export class SessionClosedError extends Error {
   constructor(reason: string) {
@@ -17,6 +21,13 @@ interface DurableWrite {
 }
 
 export interface SessionOptions {
+  /**
+   * A request that only reads (GET, HEAD): each statement runs in a read-only transaction of its
+   * own, framed as BEGIN READ ONLY, the context, the statement, COMMIT, all in one write, so the
+   * request costs no round trip for COMMIT. Under READ COMMITTED every statement of a
+   * transaction takes its own snapshot anyway, so a reader sees the same rows either way.
+   */
+  readOnly?: boolean;
   /** takes a slot of the session's compartment before a connection is asked for (tenant bulkhead) */
   admit?: () => Promise<() => void>;
   /** stops the statement a backend runs now (abandon()); the backend's pid comes with the context */
@@ -35,6 +46,10 @@ export interface SessionOptions {
  * fail closed and show nothing), and commit() checks the outcome of both before COMMIT, so such a
  * request ends in an error and a destroyed connection, never in an answer.
  *
+ * A read-only session (options.readOnly) frames each statement instead: BEGIN READ ONLY, the
+ * settings, the statement and COMMIT leave together (runtime-client.ts), so nothing is left to
+ * send when the handler is done, and a write fails ("read-only transaction").
+ *
  * A session holds at most one connection, for its whole life; writes that must outlive a
  * rollback (a failed login's audit entry) are queued with writeEvenOnRollback() and written on
  * that same connection, never on a second one.
@@ -46,6 +61,10 @@ export class TransactionSession implements DbSession {
   private opening?: Promise<EntityManager>;
   /** BEGIN and the settings, in flight while the first query is sent behind them */
   private contextSet?: Promise<[unknown, unknown]>;
+  /** read-only sessions: every frame's BEGIN, settings and COMMIT, checked before release */
+  private readonly frames: Promise<unknown>[] = [];
+  /** read-only sessions: the settings of the latest frame (they answer the backend's pid) */
+  private lastContext?: Promise<unknown>;
   private closedReason?: string;
   private releaseSlot?: () => void;
   private readonly durable: DurableWrite[] = [];
@@ -92,6 +111,16 @@ export class TransactionSession implements DbSession {
       throw isUnavailable(err) ? new ServiceUnavailableError() : err;
     }
     this.client = client;
+    if (this.options.readOnly) {
+      (client as FramedClient).frameStatements({
+        before: () => {
+          this.framed(client.query('BEGIN READ ONLY'));
+          this.lastContext = this.framed(client.query(this.contextSql, this.params()));
+        },
+        after: () => void this.framed(client.query('COMMIT')),
+      });
+      return runner.manager;
+    }
     const contextSet = Promise.all([client.query('BEGIN'), client.query(this.contextSql, this.params())]);
     contextSet.catch(() => undefined); // awaited, and acted on, by finish()
     this.contextSet = contextSet;
@@ -123,9 +152,30 @@ export class TransactionSession implements DbSession {
       return;
     }
     // the context statement answers the backend's pid (database-sessions.ts)
-    const pid = await this.contextSet!.then(([, r]) => (r as pg.QueryResult<{ pid?: number }>).rows[0]?.pid, () => undefined);
-    if (pid !== undefined) await this.options.cancel?.(pid);
+    const context = this.options.readOnly ? this.lastContext : this.contextSet!.then(([, r]) => r);
+    const pid = await context?.then((r) => (r as pg.QueryResult<{ pid?: number }>).rows[0]?.pid, () => undefined);
+    if (pid !== undefined && this.mayCancel(pid)) await this.options.cancel?.(pid);
     await this.close('ROLLBACK', opening).catch(() => undefined);
+  }
+
+  /**
+   * Whether cancelling `pid` can only hit this session's own statements. In one transaction it
+   * can: the transaction is still open (ROLLBACK comes after the cancel is answered), so the
+   * backend is this session's, through a transaction pooler too. A read-only session's frames
+   * have already sent their COMMIT: through a pooler the backend may serve another client by
+   * the time the cancel arrives, so it cancels only over a direct connection, the one whose pid
+   * is the one Postgres gave the client at connect (a pooler gives its own key), held until
+   * release.
+   */
+  private mayCancel(pid: number): boolean {
+    return !this.options.readOnly || (this.client as { processID?: number | null } | undefined)?.processID === pid;
+  }
+
+  /** A frame's statement, whose outcome close() checks before the connection goes back. */
+  private framed<T>(result: Promise<T>): Promise<T> {
+    result.catch(() => undefined); // awaited, and acted on, by close()
+    this.frames.push(result);
+    return result;
   }
 
   private async finish(sql: 'COMMIT' | 'ROLLBACK', reason: string): Promise<void> {
@@ -145,6 +195,7 @@ export class TransactionSession implements DbSession {
       return; // open() already released the connection
     }
     const client = this.client!;
+    if (this.options.readOnly) return this.closeFramed(client, sql);
     try {
       try {
         await this.contextSet;
@@ -166,6 +217,33 @@ export class TransactionSession implements DbSession {
         await this.runner!.release();
       } catch (err) {
         // Destroy rather than return a connection in an unknown state to the pool.
+        this.destroy(err);
+        throw err;
+      }
+    } finally {
+      this.freeSlot();
+    }
+  }
+
+  /**
+   * A read-only session's end: nothing is left open (every frame sent its COMMIT), so only the
+   * frames' outcomes are checked. If a BEGIN, settings or COMMIT failed, whatever the handler
+   * read may have run without its tenant (no rows) or not at all: no answer, and the connection
+   * is never reused.
+   */
+  private async closeFramed(client: pg.PoolClient, sql: 'COMMIT' | 'ROLLBACK'): Promise<void> {
+    (client as FramedClient).frameStatements(undefined); // what follows, and the next user, unframed
+    try {
+      const failed = (await Promise.allSettled(this.frames)).find((r) => r.status === 'rejected');
+      if (failed) {
+        this.destroy(failed.reason);
+        if (sql === 'COMMIT') throw failed.reason;
+        return;
+      }
+      try {
+        if (this.durable.length > 0) await this.writeDurable(client);
+        await this.runner!.release();
+      } catch (err) {
         this.destroy(err);
         throw err;
       }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import pg from 'pg';
+import { RuntimeClient } from './runtime-client.js';
 
 /** Named statements kept per connection; past this, further texts run unnamed. */
 const MAX_PER_CONNECTION = 256;
@@ -31,7 +31,7 @@ export function statementName(text: string): string | null {
  * Used through the pools' `Client` option (database.module.ts); DB_PREPARED_STATEMENTS=false turns
  * it off for poolers that cannot keep prepared statements (PgBouncer < 1.21 in transaction mode).
  */
-export class PreparingClient extends pg.Client {
+export class PreparingClient extends RuntimeClient {
   private readonly prepared = new Set<string>();
 
   // pg's overloads are many; only (text, values[, callback]) is rewritten, the rest pass through.

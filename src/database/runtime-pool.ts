@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { DataSource } from 'typeorm';
+import type { RuntimeClient } from './runtime-client.js';
 
 interface RuntimeDriver {
   Pool: new (config?: pg.PoolConfig) => pg.Pool;
@@ -13,6 +14,8 @@ interface RuntimeDriver {
  */
 export function runtimeDriver(config: pg.PoolConfig): typeof pg {
   const pool = new pg.Pool(config);
+  // a framed client never reaches its next user framed, whoever released it (runtime-client.ts)
+  pool.on('release', (_err, client) => (client as pg.PoolClient & Partial<RuntimeClient>).frameStatements?.(undefined));
   // A constructor that returns an object makes `new` answer that object: TypeORM's one
   // `new driver.Pool(options)` gets this pool (built from the same options) and nothing else does.
   function RuntimePool() {

@@ -24,7 +24,8 @@ import { tenantSourcesOf } from '../modules/tenant/tenant-sources.js';
  *                    suspension refused)
  *   3. rate limit    tenant routes: the tenant's request budget, before any database work
  *   4. transaction   scoped routes: one transaction on the scope's runtime role, opened on the
- *                    first query with the context set in the same round trip
+ *                    first query with the context set in the same round trip; GET and HEAD:
+ *                    one read-only transaction per statement, BEGIN to COMMIT in one write
  *   5. principal     the token's user (or platform admin) still active with the same role: sent
  *                    beside the handler's first query, its verdict awaited before the answer
  *   6. handler       then COMMIT on success; ROLLBACK on any error or when the client goes away
@@ -57,6 +58,9 @@ export class RequestPipeline implements NestInterceptor {
     const state: RequestState = { requestId: String(req.id), ip: req.ip, principal };
     if (!route.scope) return this.inContext(state, next);
 
+    // GET and HEAD only read (RFC 9110's safe methods): their statements run framed in read-only
+    // transactions, with no round trip left for COMMIT (db-session.ts); a write there fails
+    const readOnly = req.method === 'GET' || req.method === 'HEAD';
     let session: TransactionSession;
     if (route.scope === 'tenant') {
       // 2. tenant
@@ -67,9 +71,9 @@ export class RequestPipeline implements NestInterceptor {
       // 3. rate limit
       await this.rateLimiter.admit(tenant, reply);
       // 4. transaction
-      session = this.sessions.tenantSession(tenant.id);
+      session = this.sessions.tenantSession(tenant.id, readOnly);
     } else {
-      session = this.sessions.platformSession(principal?.subject ?? 'anonymous');
+      session = this.sessions.platformSession(principal?.subject ?? 'anonymous', readOnly);
     }
     state.session = session;
     return this.inTransaction(state, session, reply, next);

@@ -53,6 +53,14 @@ class ProbeController {
     return { ok: true };
   }
 
+  /** Writes from a GET: runs in a read-only transaction (db-session.ts), so it must fail. */
+  @Get('write-on-get/:marker')
+  @ApiOkResponse(FREE_FORM)
+  async writeOnGet(@Param('marker') marker: string) {
+    await this.insert(marker);
+    return { ok: true };
+  }
+
   /** Writes an audit entry (marker) and succeeds. */
   @Post('write/:marker')
   @ApiCreatedResponse(FREE_FORM)

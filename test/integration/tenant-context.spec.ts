@@ -2,9 +2,11 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import request from 'supertest';
 import { DatabaseSessions } from '../../src/database/database-sessions.js';
 import { TransactionSession } from '../../src/database/db-session.js';
+import { RuntimeClient } from '../../src/database/runtime-client.js';
 import { runtimePool } from '../../src/database/runtime-pool.js';
 import { createTestApp } from '../helpers/create-app.js';
 import { asTenant, catalog } from '../helpers/db.js';
@@ -47,6 +49,54 @@ describe('the request pipeline', () => {
     });
     expect(JSON.stringify(res.body)).not.toMatch(/deliberate|stack|INSERT/i);
     expect(await markerCount(tenant.id, marker)).toBe(0);
+  });
+
+  it('runs a GET in read-only transactions: a write there fails with a bare 500 and leaves nothing', async () => {
+    const marker = randomUUID();
+    const res = await request(app.getHttpServer()).get(`/probe/write-on-get/${marker}`).set('X-Tenant-ID', tenant.id).expect(500);
+    expect(res.body.code).toBe('internal_error');
+    expect(await markerCount(tenant.id, marker)).toBe(0);
+    // the same write from a POST lands
+    await request(app.getHttpServer()).post(`/probe/write/${marker}`).set('X-Tenant-ID', tenant.id).expect(201);
+    expect(await markerCount(tenant.id, marker)).toBe(1);
+  });
+
+  it("sends a GET's statement framed by BEGIN READ ONLY, the context and COMMIT before any answer; a POST's COMMIT waits for the handler", async () => {
+    const http = () => request(app.getHttpServer());
+    await http().get('/probe/whoami').set('X-Tenant-ID', tenant.id).expect(200); // resolution cached
+    // every statement handed to pg by the pools' clients (the frame's own included), and how many
+    // answers those clients had received when it was
+    const sent: Array<{ sql: string; answersBefore: number }> = [];
+    let answers = 0;
+    const pgQuery = pg.Client.prototype.query;
+    pg.Client.prototype.query = function (this: pg.Client, ...args: any[]) {
+      const result = (pgQuery as (...a: any[]) => any).apply(this, args);
+      if (this instanceof RuntimeClient) {
+        const first = args[0] as string | { text: string };
+        sent.push({ sql: typeof first === 'string' ? first : first.text, answersBefore: answers });
+        result?.then?.(() => answers++, () => answers++);
+      }
+      return result;
+    } as typeof pg.Client.prototype.query;
+    try {
+      await http().get('/probe/whoami').set('X-Tenant-ID', tenant.id).expect(200);
+      const get = sent.splice(0);
+      answers = 0;
+      expect(get.map((s) => s.sql.trim())).toEqual([
+        'BEGIN READ ONLY',
+        expect.stringMatching(/^SELECT set_config\('app\.current_tenant_id', \$1, true\)/),
+        expect.stringMatching(/^SELECT app\.current_tenant_id\(\)::text AS setting/),
+        'COMMIT',
+      ]);
+      expect(get.map((s) => s.answersBefore)).toEqual([0, 0, 0, 0]); // one round trip
+
+      await http().post(`/probe/write/${randomUUID()}`).set('X-Tenant-ID', tenant.id).expect(201);
+      const post = sent.splice(0);
+      expect(post.map((s) => s.sql.trim().split(/\s+/)[0])).toEqual(['BEGIN', 'SELECT', 'INSERT', 'COMMIT']);
+      expect(post.map((s) => s.answersBefore)).toEqual([0, 0, 0, 3]); // COMMIT after the handler's answers
+    } finally {
+      pg.Client.prototype.query = pgQuery;
+    }
   });
 
   it('opens no connection for a request that never queries', async () => {
