@@ -16,3 +16,12 @@ export const PlatformRoute = () => SetMetadata(ROUTE_SCOPE, 'platform' satisfies
 
 /** No access token required (login, health, docs). */
 export const Public = () => applyDecorators(SetMetadata(IS_PUBLIC, true));
+
+export const SINGLE_READ = 'tenancy:single-read';
+
+/**
+ * The handler reads with exactly one statement (GET routes of the hot path): its transaction is
+ * READ ONLY and COMMIT leaves right behind that statement, in the same round trip
+ * (src/database/db-session.ts). A write, or a second statement, fails the request.
+ */
+export const SingleRead = () => SetMetadata(SINGLE_READ, true);

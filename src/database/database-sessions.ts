@@ -61,20 +61,20 @@ export class DatabaseSessions {
     this.platformTimeouts = [String(config.db.platformStatementTimeoutMs), idle];
   }
 
-  /** `readOnly`: a request that only reads (GET, HEAD); each statement framed on its own (db-session.ts) */
-  tenantSession(tenantId: string, readOnly = false): TransactionSession {
+  /** `singleRead`: the route reads with one statement (@SingleRead, db-session.ts) */
+  tenantSession(tenantId: string, singleRead = false): TransactionSession {
     const params = () => [this.signer.tenant(tenantId), ...this.tenantTimeouts];
     return new TransactionSession('tenant', this.tenantDataSource, TENANT_CONTEXT_SQL, params, {
-      readOnly,
+      singleRead,
       admit: () => this.bulkhead.acquire(tenantId),
       cancel: (pid) => cancelBackend(this.endpoints.tenantUrl, pid),
     });
   }
 
-  platformSession(actor: string, readOnly = false): TransactionSession {
+  platformSession(actor: string, singleRead = false): TransactionSession {
     const params = () => [this.signer.platform(), ...this.platformTimeouts, actor];
     return new TransactionSession('platform', this.platformDataSource, PLATFORM_CONTEXT_SQL, params, {
-      readOnly,
+      singleRead,
       cancel: (pid) => cancelBackend(this.endpoints.platformUrl, pid),
     });
   }

@@ -6,7 +6,7 @@ import { isUnavailable } from './pg-errors.js';
 import type { RuntimeClient } from './runtime-client.js';
 
 /** The pools' clients are RuntimeClients (database.module.ts): they can frame statements. */
-type FramedClient = pg.PoolClient & Pick<RuntimeClient, 'frameStatements'>;
+type FramingClient = pg.PoolClient & Pick<RuntimeClient, 'frameStatements'>;
 
 export class SessionClosedError extends Error {
   constructor(reason: string) {
@@ -22,12 +22,10 @@ interface DurableWrite {
 
 export interface SessionOptions {
   /**
-   * A request that only reads (GET, HEAD): each statement runs in a read-only transaction of its
-   * own, framed as BEGIN READ ONLY, the context, the statement, COMMIT, all in one write, so the
-   * request costs no round trip for COMMIT. Under READ COMMITTED every statement of a
-   * transaction takes its own snapshot anyway, so a reader sees the same rows either way.
+   * The request reads with one statement (@SingleRead): its transaction is READ ONLY, and once
+   * endWithNextStatement() is called, COMMIT is sent right behind the next statement.
    */
-  readOnly?: boolean;
+  singleRead?: boolean;
   /** takes a slot of the session's compartment before a connection is asked for (tenant bulkhead) */
   admit?: () => Promise<() => void>;
   /** stops the statement a backend runs now (abandon()); the backend's pid comes with the context */
@@ -46,9 +44,10 @@ export interface SessionOptions {
  * fail closed and show nothing), and commit() checks the outcome of both before COMMIT, so such a
  * request ends in an error and a destroyed connection, never in an answer.
  *
- * A read-only session (options.readOnly) frames each statement instead: BEGIN READ ONLY, the
- * settings, the statement and COMMIT leave together (runtime-client.ts), so nothing is left to
- * send when the handler is done, and a write fails ("read-only transaction").
+ * A single-read session (a @SingleRead route) is READ ONLY and sends COMMIT right behind the
+ * handler's one statement, in the same write (runtime-client.ts): BEGIN, the settings, the
+ * statement and COMMIT cost one round trip, and nothing is left to send when the handler is done.
+ * A second statement of the handler is refused, so the request stays one transaction.
  *
  * A session holds at most one connection, for its whole life; writes that must outlive a
  * rollback (a failed login's audit entry) are queued with writeEvenOnRollback() and written on
@@ -61,10 +60,10 @@ export class TransactionSession implements DbSession {
   private opening?: Promise<EntityManager>;
   /** BEGIN and the settings, in flight while the first query is sent behind them */
   private contextSet?: Promise<[unknown, unknown]>;
-  /** read-only sessions: every frame's BEGIN, settings and COMMIT, checked before release */
-  private readonly frames: Promise<unknown>[] = [];
-  /** read-only sessions: the settings of the latest frame (they answer the backend's pid) */
-  private lastContext?: Promise<unknown>;
+  /** single-read sessions: the handler's statement is next, COMMIT goes right behind it */
+  private endsWithNextStatement = false;
+  /** single-read sessions: the COMMIT sent behind the handler's statement */
+  private sentCommit?: Promise<unknown>;
   private closedReason?: string;
   private releaseSlot?: () => void;
   private readonly durable: DurableWrite[] = [];
@@ -90,6 +89,17 @@ export class TransactionSession implements DbSession {
   }
 
   /**
+   * Single-read sessions: the next statement is the handler's one; COMMIT leaves right behind it
+   * and any statement after it is refused. Called by the request pipeline as the handler starts
+   * (after the principal check, whose statement is not the handler's).
+   */
+  endWithNextStatement(): void {
+    if (!this.options.singleRead) throw new Error('endWithNextStatement() is for single-read sessions');
+    this.endsWithNextStatement = true;
+    if (this.client) this.frame(this.client as FramingClient);
+  }
+
+  /**
    * Queues a write that lands with the outcome of the request either way: inside the
    * transaction just before COMMIT, or after ROLLBACK in a short transaction of its own, with the
    * same settings, on the same connection.
@@ -111,20 +121,25 @@ export class TransactionSession implements DbSession {
       throw isUnavailable(err) ? new ServiceUnavailableError() : err;
     }
     this.client = client;
-    if (this.options.readOnly) {
-      (client as FramedClient).frameStatements({
-        before: () => {
-          this.framed(client.query('BEGIN READ ONLY'));
-          this.lastContext = this.framed(client.query(this.contextSql, this.params()));
-        },
-        after: () => void this.framed(client.query('COMMIT')),
-      });
-      return runner.manager;
-    }
-    const contextSet = Promise.all([client.query('BEGIN'), client.query(this.contextSql, this.params())]);
+    const begin = this.options.singleRead ? 'BEGIN READ ONLY' : 'BEGIN';
+    const contextSet = Promise.all([client.query(begin), client.query(this.contextSql, this.params())]);
     contextSet.catch(() => undefined); // awaited, and acted on, by finish()
     this.contextSet = contextSet;
+    if (this.endsWithNextStatement) this.frame(client as FramingClient);
     return runner.manager;
+  }
+
+  /** COMMIT behind the next statement of the client; nothing after it. */
+  private frame(client: FramingClient): void {
+    client.frameStatements({
+      before: () => {
+        if (this.sentCommit) throw new Error('a @SingleRead route sent a second statement: its transaction has already committed');
+      },
+      after: () => {
+        this.sentCommit = client.query('COMMIT');
+        this.sentCommit.catch(() => undefined); // awaited, and acted on, by close()
+      },
+    });
   }
 
   /** Commits if a transaction was opened; always releases the connection. */
@@ -152,30 +167,22 @@ export class TransactionSession implements DbSession {
       return;
     }
     // the context statement answers the backend's pid (database-sessions.ts)
-    const context = this.options.readOnly ? this.lastContext : this.contextSet!.then(([, r]) => r);
-    const pid = await context?.then((r) => (r as pg.QueryResult<{ pid?: number }>).rows[0]?.pid, () => undefined);
+    const pid = await this.contextSet!.then(([, r]) => (r as pg.QueryResult<{ pid?: number }>).rows[0]?.pid, () => undefined);
     if (pid !== undefined && this.mayCancel(pid)) await this.options.cancel?.(pid);
     await this.close('ROLLBACK', opening).catch(() => undefined);
   }
 
   /**
-   * Whether cancelling `pid` can only hit this session's own statements. In one transaction it
-   * can: the transaction is still open (ROLLBACK comes after the cancel is answered), so the
-   * backend is this session's, through a transaction pooler too. A read-only session's frames
-   * have already sent their COMMIT: through a pooler the backend may serve another client by
-   * the time the cancel arrives, so it cancels only over a direct connection, the one whose pid
-   * is the one Postgres gave the client at connect (a pooler gives its own key), held until
-   * release.
+   * Whether cancelling `pid` can only hit this session's own statement. While the transaction is
+   * open it can: ROLLBACK is sent once the cancel is answered, so the backend is still this
+   * session's, through a transaction pooler too. A single-read session may have sent its COMMIT
+   * already: through a pooler the backend may serve another client by the time the cancel
+   * arrives, so it cancels only over a direct connection, one whose backend is the one Postgres
+   * named at connect (a pooler names its own) and stays this session's until release.
    */
   private mayCancel(pid: number): boolean {
-    return !this.options.readOnly || (this.client as { processID?: number | null } | undefined)?.processID === pid;
-  }
-
-  /** A frame's statement, whose outcome close() checks before the connection goes back. */
-  private framed<T>(result: Promise<T>): Promise<T> {
-    result.catch(() => undefined); // awaited, and acted on, by close()
-    this.frames.push(result);
-    return result;
+    if (!this.sentCommit) return true;
+    return (this.client as { processID?: number | null } | undefined)?.processID === pid;
   }
 
   private async finish(sql: 'COMMIT' | 'ROLLBACK', reason: string): Promise<void> {
@@ -195,7 +202,6 @@ export class TransactionSession implements DbSession {
       return; // open() already released the connection
     }
     const client = this.client!;
-    if (this.options.readOnly) return this.closeFramed(client, sql);
     try {
       try {
         await this.contextSet;
@@ -206,8 +212,13 @@ export class TransactionSession implements DbSession {
         if (sql === 'COMMIT') throw err;
         return;
       }
+      (client as FramingClient).frameStatements(undefined); // what follows, and the next user, unframed
       try {
-        if (sql === 'COMMIT') {
+        if (this.sentCommit) {
+          // a single read: its COMMIT left behind its statement, nothing is open
+          await this.sentCommit;
+          if (this.durable.length > 0) await this.writeDurable(client);
+        } else if (sql === 'COMMIT') {
           for (const w of this.durable) await client.query(w.sql, w.params);
           await client.query('COMMIT');
         } else {
@@ -225,34 +236,7 @@ export class TransactionSession implements DbSession {
     }
   }
 
-  /**
-   * A read-only session's end: nothing is left open (every frame sent its COMMIT), so only the
-   * frames' outcomes are checked. If a BEGIN, settings or COMMIT failed, whatever the handler
-   * read may have run without its tenant (no rows) or not at all: no answer, and the connection
-   * is never reused.
-   */
-  private async closeFramed(client: pg.PoolClient, sql: 'COMMIT' | 'ROLLBACK'): Promise<void> {
-    (client as FramedClient).frameStatements(undefined); // what follows, and the next user, unframed
-    try {
-      const failed = (await Promise.allSettled(this.frames)).find((r) => r.status === 'rejected');
-      if (failed) {
-        this.destroy(failed.reason);
-        if (sql === 'COMMIT') throw failed.reason;
-        return;
-      }
-      try {
-        if (this.durable.length > 0) await this.writeDurable(client);
-        await this.runner!.release();
-      } catch (err) {
-        this.destroy(err);
-        throw err;
-      }
-    } finally {
-      this.freeSlot();
-    }
-  }
-
-  /** The queued writes, after a rollback, in their own transaction with the same settings. */
+  /** The queued writes, after a rollback (or a single read), in their own transaction with the same settings. */
   private async writeDurable(client: pg.PoolClient): Promise<void> {
     await client.query('BEGIN');
     try {

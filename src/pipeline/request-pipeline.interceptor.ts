@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Observable } from 'rxjs';
 import '../common/fastify-request.js';
 import { requestContext, type RequestState } from '../common/request-context.js';
-import { IS_PUBLIC, ROUTE_SCOPE, type RouteScope } from '../common/route-scope.js';
+import { IS_PUBLIC, ROUTE_SCOPE, SINGLE_READ, type RouteScope } from '../common/route-scope.js';
 import { DatabaseSessions } from '../database/database-sessions.js';
 import type { TransactionSession } from '../database/db-session.js';
 import { Authenticator, type RouteRequirements } from '../modules/auth/authenticator.service.js';
@@ -24,10 +24,12 @@ import { tenantSourcesOf } from '../modules/tenant/tenant-sources.js';
  *                    suspension refused)
  *   3. rate limit    tenant routes: the tenant's request budget, before any database work
  *   4. transaction   scoped routes: one transaction on the scope's runtime role, opened on the
- *                    first query with the context set in the same round trip; GET and HEAD:
- *                    one read-only transaction per statement, BEGIN to COMMIT in one write
+ *                    first query with the context set in the same round trip; @SingleRead
+ *                    routes: READ ONLY, COMMIT sent right behind the handler's one statement
  *   5. principal     the token's user (or platform admin) still active with the same role: sent
  *                    beside the handler's first query, its verdict awaited before the answer
+ *                    (@SingleRead routes: awaited before the handler, whose statement ends the
+ *                    transaction; a cached verdict costs no query)
  *   6. handler       then COMMIT on success; ROLLBACK on any error or when the client goes away
  *
  * It is the app's only guard or interceptor (registered by RequestPipelineModule), so nothing
@@ -58,9 +60,7 @@ export class RequestPipeline implements NestInterceptor {
     const state: RequestState = { requestId: String(req.id), ip: req.ip, principal };
     if (!route.scope) return this.inContext(state, next);
 
-    // GET and HEAD only read (RFC 9110's safe methods): their statements run framed in read-only
-    // transactions, with no round trip left for COMMIT (db-session.ts); a write there fails
-    const readOnly = req.method === 'GET' || req.method === 'HEAD';
+    const singleRead = route.singleRead === true;
     let session: TransactionSession;
     if (route.scope === 'tenant') {
       // 2. tenant
@@ -71,12 +71,12 @@ export class RequestPipeline implements NestInterceptor {
       // 3. rate limit
       await this.rateLimiter.admit(tenant, reply);
       // 4. transaction
-      session = this.sessions.tenantSession(tenant.id, readOnly);
+      session = this.sessions.tenantSession(tenant.id, singleRead);
     } else {
-      session = this.sessions.platformSession(principal?.subject ?? 'anonymous', readOnly);
+      session = this.sessions.platformSession(principal?.subject ?? 'anonymous', singleRead);
     }
     state.session = session;
-    return this.inTransaction(state, session, reply, next);
+    return this.inTransaction(state, session, reply, next, singleRead);
   }
 
   /** The route's decorators, read once per handler. */
@@ -90,6 +90,7 @@ export class RequestPipeline implements NestInterceptor {
       found = {
         isPublic: this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets) === true,
         scope,
+        singleRead: this.reflector.getAllAndOverride<boolean>(SINGLE_READ, targets) === true,
         // a platform route that declares nothing is closed to viewers unless it only reads
         permissions:
           declared ?? (scope === 'platform' ? defaultPlatformPermissions(ctx.switchToHttp().getRequest<FastifyRequest>().method) : undefined),
@@ -110,6 +111,7 @@ export class RequestPipeline implements NestInterceptor {
     session: TransactionSession,
     reply: FastifyReply,
     next: CallHandler,
+    singleRead: boolean,
   ): Observable<unknown> {
     return new Observable((subscriber) => {
       let clientGone = false;
@@ -135,7 +137,7 @@ export class RequestPipeline implements NestInterceptor {
         void session.rollback().finally(() => subscriber.error(err));
       };
       // 6. handler
-      const inner = requestContext.run(state, () =>
+      const handle = () => requestContext.run(state, () =>
         next.handle().subscribe({
           next: (value) => (result = value),
           // a revoked token answers 401 rather than the handler's error
@@ -158,7 +160,25 @@ export class RequestPipeline implements NestInterceptor {
           },
         }),
       );
-      return () => inner.unsubscribe();
+      if (!singleRead) {
+        const inner = handle();
+        return () => inner.unsubscribe();
+      }
+      // a single read: the verdict first, so that the handler's statement is the transaction's last
+      let inner: { unsubscribe(): void } | undefined;
+      let unsubscribed = false;
+      const start = () => {
+        session.endWithNextStatement();
+        inner = handle();
+      };
+      if (!check) start();
+      else {
+        void check.then(() => (unsubscribed ? void session.rollback() : start()), fail);
+      }
+      return () => {
+        unsubscribed = true;
+        inner?.unsubscribe();
+      };
     });
   }
 }

@@ -6,7 +6,7 @@ const FREE_FORM = { schema: { type: 'object', additionalProperties: true } } as 
 import type { DataSource } from 'typeorm';
 import { requestContext } from '../../src/common/request-context.js';
 import { runtimePool } from '../../src/database/runtime-pool.js';
-import { Public, TenantRoute } from '../../src/common/route-scope.js';
+import { Public, SingleRead, TenantRoute } from '../../src/common/route-scope.js';
 
 /** What the tenant pool's pg.Pool says about its connections. */
 export function poolStats(ds: DataSource): { total: number; idle: number; waiting: number } {
@@ -53,11 +53,43 @@ class ProbeController {
     return { ok: true };
   }
 
-  /** Writes from a GET: runs in a read-only transaction (db-session.ts), so it must fail. */
-  @Get('write-on-get/:marker')
+  /** A @SingleRead route: one statement, COMMIT right behind it. */
+  @Get('single-read')
+  @SingleRead()
   @ApiOkResponse(FREE_FORM)
-  async writeOnGet(@Param('marker') marker: string) {
+  async singleRead() {
+    const em = await requestContext.tenantManager();
+    const [row] = await em.query(`SELECT app.current_tenant_id()::text AS setting, current_setting('transaction_read_only') AS read_only`);
+    return row;
+  }
+
+  /** A @SingleRead route that breaks its promise with a second statement: refused. */
+  @Get('two-reads')
+  @SingleRead()
+  @ApiOkResponse(FREE_FORM)
+  async twoReads() {
+    const em = await requestContext.tenantManager();
+    await em.query('SELECT 1 AS one');
+    await em.query('SELECT 2 AS two');
+    return { ok: true };
+  }
+
+  /** A @SingleRead route that writes: its transaction is READ ONLY. */
+  @Get('write-on-single-read/:marker')
+  @SingleRead()
+  @ApiOkResponse(FREE_FORM)
+  async writeOnSingleRead(@Param('marker') marker: string) {
     await this.insert(marker);
+    return { ok: true };
+  }
+
+  /** A @SingleRead statement that only a cancel ends (the hang-up test). */
+  @Get('slow-read/:marker')
+  @SingleRead()
+  @ApiOkResponse(FREE_FORM)
+  async slowRead(@Param('marker') marker: string) {
+    const em = await requestContext.tenantManager();
+    await em.query(`SELECT pg_sleep(600), $1::text AS slow_probe`, [marker]);
     return { ok: true };
   }
 

@@ -51,17 +51,29 @@ describe('the request pipeline', () => {
     expect(await markerCount(tenant.id, marker)).toBe(0);
   });
 
-  it('runs a GET in read-only transactions: a write there fails with a bare 500 and leaves nothing', async () => {
+  it('runs a @SingleRead route READ ONLY with the tenant set: a write there fails with a bare 500 and leaves nothing', async () => {
+    const http = () => request(app.getHttpServer());
+    const read = await http().get('/probe/single-read').set('X-Tenant-ID', tenant.id).expect(200);
+    expect(read.body).toEqual({ setting: tenant.id, read_only: 'on' });
     const marker = randomUUID();
-    const res = await request(app.getHttpServer()).get(`/probe/write-on-get/${marker}`).set('X-Tenant-ID', tenant.id).expect(500);
+    const res = await http().get(`/probe/write-on-single-read/${marker}`).set('X-Tenant-ID', tenant.id).expect(500);
     expect(res.body.code).toBe('internal_error');
     expect(await markerCount(tenant.id, marker)).toBe(0);
     // the same write from a POST lands
-    await request(app.getHttpServer()).post(`/probe/write/${marker}`).set('X-Tenant-ID', tenant.id).expect(201);
+    await http().post(`/probe/write/${marker}`).set('X-Tenant-ID', tenant.id).expect(201);
     expect(await markerCount(tenant.id, marker)).toBe(1);
   });
 
-  it("sends a GET's statement framed by BEGIN READ ONLY, the context and COMMIT before any answer; a POST's COMMIT waits for the handler", async () => {
+  it('refuses a second statement of a @SingleRead route (its one transaction has committed) and keeps serving', async () => {
+    const http = () => request(app.getHttpServer());
+    const res = await http().get('/probe/two-reads').set('X-Tenant-ID', tenant.id).expect(500);
+    expect(res.body.code).toBe('internal_error');
+    await http().get('/probe/single-read').set('X-Tenant-ID', tenant.id).expect(200);
+    const s = poolStats(app.get(DatabaseSessions).tenantDataSource);
+    expect(s.total).toBe(s.idle);
+  });
+
+  it("sends a @SingleRead route's BEGIN READ ONLY, context, statement and COMMIT before any answer; another route's COMMIT waits for the handler", async () => {
     const http = () => request(app.getHttpServer());
     await http().get('/probe/whoami').set('X-Tenant-ID', tenant.id).expect(200); // resolution cached
     // every statement handed to pg by the pools' clients (the frame's own included), and how many
@@ -78,25 +90,45 @@ describe('the request pipeline', () => {
       }
       return result;
     } as typeof pg.Client.prototype.query;
+    const words = (list: typeof sent, n: number) => list.map((x) => x.sql.trim().split(/\s+/).slice(0, n).join(' '));
     try {
+      await http().get('/probe/single-read').set('X-Tenant-ID', tenant.id).expect(200);
+      const single = sent.splice(0);
+      expect(words(single, 2)).toEqual(['BEGIN READ', 'SELECT set_config(\'app.current_tenant_id\',', 'SELECT app.current_tenant_id()::text', 'COMMIT']);
+      expect(single.map((x) => x.answersBefore)).toEqual([0, 0, 0, 0]); // one round trip
+
+      answers = 0;
       await http().get('/probe/whoami').set('X-Tenant-ID', tenant.id).expect(200);
       const get = sent.splice(0);
-      answers = 0;
-      expect(get.map((s) => s.sql.trim())).toEqual([
-        'BEGIN READ ONLY',
-        expect.stringMatching(/^SELECT set_config\('app\.current_tenant_id', \$1, true\)/),
-        expect.stringMatching(/^SELECT app\.current_tenant_id\(\)::text AS setting/),
-        'COMMIT',
-      ]);
-      expect(get.map((s) => s.answersBefore)).toEqual([0, 0, 0, 0]); // one round trip
-
-      await http().post(`/probe/write/${randomUUID()}`).set('X-Tenant-ID', tenant.id).expect(201);
-      const post = sent.splice(0);
-      expect(post.map((s) => s.sql.trim().split(/\s+/)[0])).toEqual(['BEGIN', 'SELECT', 'INSERT', 'COMMIT']);
-      expect(post.map((s) => s.answersBefore)).toEqual([0, 0, 0, 3]); // COMMIT after the handler's answers
+      expect(words(get, 1)).toEqual(['BEGIN', 'SELECT', 'SELECT', 'COMMIT']);
+      expect(get.map((x) => x.answersBefore)).toEqual([0, 0, 0, 3]); // COMMIT after the handler's answers
     } finally {
       pg.Client.prototype.query = pgQuery;
     }
+  });
+
+  it("cancels a @SingleRead route's running statement when the client disconnects (direct connection)", async () => {
+    const ds = app.get(DatabaseSessions).tenantDataSource;
+    const server = app.getHttpServer();
+    if (!server.listening) await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    const { port } = server.address() as AddressInfo;
+    const marker = randomUUID();
+    const req = httpRequest({ port, host: '127.0.0.1', method: 'GET', path: `/probe/slow-read/${marker}`, headers: { 'X-Tenant-ID': tenant.id } });
+    req.on('error', () => undefined); // the hang-up below
+    req.end();
+    // the probe's statement, by its text (the marker is a parameter)
+    const running = () => catalog(async (sql) => (await sql.query(
+      `SELECT count(*)::int AS n FROM pg_stat_activity
+        WHERE datname = current_database() AND state = 'active' AND query LIKE '%slow_probe%' AND query NOT LIKE '%pg_stat_activity%'`,
+    )).rows[0].n as number);
+    await waitFor('the request to run its slow statement', async () => (await running()) === 1);
+    req.destroy();
+    // pg_sleep(600) under a 120 s statement timeout: only the cancel ends it in time
+    await waitFor('the statement to stop', async () => (await running()) === 0);
+    await waitFor('the connection back in the pool', () => {
+      const s = poolStats(ds);
+      return s.total === s.idle;
+    });
   });
 
   it('opens no connection for a request that never queries', async () => {

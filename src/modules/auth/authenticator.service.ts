@@ -11,6 +11,8 @@ export interface RouteRequirements {
   isPublic: boolean;
   scope?: RouteScope;
   permissions?: readonly Permission[];
+  /** @SingleRead: one statement, COMMIT in the same round trip */
+  singleRead?: boolean;
 }
 
 /**

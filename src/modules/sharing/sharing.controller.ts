@@ -3,7 +3,7 @@ import {
   ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags,
 } from '@nestjs/swagger';
 import { ApiProblem } from '../../common/openapi.js';
-import { TenantRoute } from '../../common/route-scope.js';
+import { SingleRead, TenantRoute } from '../../common/route-scope.js';
 import { RequirePermission } from '../auth/require-permission.decorator.js';
 import {
   CreateResourceDto, ListResourcesQuery, ResourceDto, ResourceIdParam, ResourcePageDto, SharingDto, UpdateResourceDto,
@@ -31,6 +31,7 @@ export class SharingController {
   }
 
   @Get()
+  @SingleRead() // one call of app.list_visible_resources: page and total
   @RequirePermission('resources:read')
   @ApiOperation({ summary: 'Resources visible to this tenant: its own, global ones, and those shared with it' })
   @ApiQuery({ name: 'page', required: false, type: Number, description: '≥ 1, default 1' })
@@ -41,6 +42,7 @@ export class SharingController {
   }
 
   @Get(':id')
+  @SingleRead() // one SELECT
   @RequirePermission('resources:read')
   @ApiOperation({ summary: 'One resource, if visible to this tenant' })
   @ApiOkResponse({ type: ResourceDto })
