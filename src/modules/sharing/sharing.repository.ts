@@ -20,19 +20,26 @@ export interface ResourceView {
   updatedAt: string;
 }
 
-const ME = '(SELECT app.current_tenant_id())';
 // Evaluated by Postgres: the owner is the transaction's tenant, never a client's value.
 const CURRENT_TENANT = () => 'app.current_tenant_id()';
 const NOW = () => 'now()';
-const COLS = 'r.tenant_id, r.id, r.kind, r.name, r.content, r.sharing_mode, r.created_at, r.updated_at';
-// The grantee list is read only for the owner's own selective rows; RLS would show a grantee its
-// own share row, and the API must not.
-const VIEW_COLS = `v.tenant_id, v.id, v.kind, v.name, v.content, v.sharing_mode, v.created_at, v.updated_at,
-  v.tenant_id = ${ME} AS owned,
-  CASE WHEN v.tenant_id = ${ME} AND v.sharing_mode = 'selective'
+/**
+ * One resource by id if visible to the current tenant (own first should ids ever collide). The
+ * tenant is read once (a materialized CTE: each `(SELECT app.current_tenant_id())` would be an
+ * init-plan of its own, each verifying the signed context again); the policy reads it once more.
+ * The grantee list is read only for the owner's own selective rows; RLS would show a grantee its
+ * own share row, and the API must not.
+ */
+export const FIND_VISIBLE_SQL = `WITH me AS MATERIALIZED (SELECT app.current_tenant_id() AS id)
+SELECT v.tenant_id, v.id, v.kind, v.name, v.content, v.sharing_mode, v.created_at, v.updated_at,
+  v.tenant_id = me.id AS owned,
+  CASE WHEN v.tenant_id = me.id AND v.sharing_mode = 'selective'
        THEN ARRAY(SELECT s.grantee_tenant_id FROM resource_shares s
                    WHERE s.tenant_id = v.tenant_id AND s.resource_id = v.id ORDER BY s.grantee_tenant_id)
-  END AS grantees`;
+  END AS grantees
+  FROM me, resources v
+ WHERE v.id = $1
+ ORDER BY (v.tenant_id = me.id) DESC LIMIT 1`;
 
 /** A row (resource columns + `owned` + `grantees`) as the API shows it. */
 export function resourceFromRow(row: Record<string, any>): ResourceView {
@@ -72,11 +79,7 @@ export class SharingRepository {
   /** The resource if it is visible to the current tenant (own first should ids ever collide). */
   async findVisible(id: string): Promise<ResourceView | null> {
     const em = await requestContext.tenantManager();
-    const rows = await em.query(
-      `SELECT ${VIEW_COLS} FROM (SELECT ${COLS} FROM resources r WHERE r.id = $1) v
-        ORDER BY (v.tenant_id = ${ME}) DESC LIMIT 1`,
-      [id],
-    );
+    const rows = await em.query(FIND_VISIBLE_SQL, [id]);
     return rows[0] ? resourceFromRow(rows[0]) : null;
   }
 
