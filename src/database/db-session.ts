@@ -133,6 +133,8 @@ export class TransactionSession implements DbSession {
   private frame(client: FramingClient): void {
     client.frameStatements({
       before: () => {
+        // after a hang-up, nothing more is sent: abandon() decides on a cancel knowing no COMMIT is on the wire
+        if (this.closedReason) throw new SessionClosedError(this.closedReason);
         if (this.sentCommit) throw new Error('a @SingleRead route sent a second statement: its transaction has already committed');
       },
       after: () => {
@@ -168,21 +170,20 @@ export class TransactionSession implements DbSession {
     }
     // the context statement answers the backend's pid (database-sessions.ts)
     const pid = await this.contextSet!.then(([, r]) => (r as pg.QueryResult<{ pid?: number }>).rows[0]?.pid, () => undefined);
-    if (pid !== undefined && this.mayCancel(pid)) await this.options.cancel?.(pid);
+    if (pid !== undefined && this.mayCancel()) await this.options.cancel?.(pid);
     await this.close('ROLLBACK', opening).catch(() => undefined);
   }
 
   /**
-   * Whether cancelling `pid` can only hit this session's own statement. While the transaction is
-   * open it can: ROLLBACK is sent once the cancel is answered, so the backend is still this
-   * session's, through a transaction pooler too. A single-read session may have sent its COMMIT
-   * already: through a pooler the backend may serve another client by the time the cancel
-   * arrives, so it cancels only over a direct connection, one whose backend is the one Postgres
-   * named at connect (a pooler names its own) and stays this session's until release.
+   * Whether cancelling the backend can only hit this session's own statement. While the
+   * transaction is open it can: ROLLBACK is sent once the cancel is answered, so the backend is
+   * still this session's, through a transaction pooler too. A single read's COMMIT is already on
+   * the wire behind its statement: through a pooler the backend may serve another client by the
+   * time a cancel arrives, so the statement (one short read, bounded by the statement timeout) is
+   * left to finish instead.
    */
-  private mayCancel(pid: number): boolean {
-    if (!this.sentCommit) return true;
-    return (this.client as { processID?: number | null } | undefined)?.processID === pid;
+  private mayCancel(): boolean {
+    return !this.sentCommit;
   }
 
   private async finish(sql: 'COMMIT' | 'ROLLBACK', reason: string): Promise<void> {

@@ -83,13 +83,13 @@ class ProbeController {
     return { ok: true };
   }
 
-  /** A @SingleRead statement that only a cancel ends (the hang-up test). */
+  /** A @SingleRead statement of half a second (the hang-up test). */
   @Get('slow-read/:marker')
   @SingleRead()
   @ApiOkResponse(FREE_FORM)
   async slowRead(@Param('marker') marker: string) {
     const em = await requestContext.tenantManager();
-    await em.query(`SELECT pg_sleep(600), $1::text AS slow_probe`, [marker]);
+    await em.query(`SELECT pg_sleep(0.5), $1::text AS slow_read_probe`, [marker]);
     return { ok: true };
   }
 
