@@ -21,6 +21,7 @@ import {
 } from './lib/types.js';
 import { httpOverhead } from './scenarios/http-overhead.js';
 import { noisyNeighbour } from './scenarios/noisy-neighbour.js';
+import { postgraphilePeer } from './scenarios/postgraphile-peer.js';
 import { provisioning } from './scenarios/provisioning.js';
 import { resolution } from './scenarios/resolution.js';
 import { rlsDatabase } from './scenarios/rls-database.js';
@@ -28,7 +29,7 @@ import { sharingListing } from './scenarios/sharing-listing.js';
 import { tenantCount } from './scenarios/tenant-count.js';
 
 // Run order: cheap first; provisioning last because it adds tenants to the main database.
-const SCENARIOS: Scenario[] = [resolution, rlsDatabase, httpOverhead, sharingListing, tenantCount, noisyNeighbour, provisioning];
+const SCENARIOS: Scenario[] = [resolution, rlsDatabase, httpOverhead, sharingListing, postgraphilePeer, tenantCount, noisyNeighbour, provisioning];
 
 function parseArgs(argv: string[]): BenchOptions {
   const quick = argv.includes('--quick');

@@ -6,6 +6,8 @@ export interface LoadOptions {
   /** base URL of the app on loopback, e.g. http://127.0.0.1:4321 */
   baseUrl: string;
   path: string;
+  /** GET unless said (scenario 8 POSTs GraphQL) */
+  method?: 'GET' | 'POST';
   headers?: Record<string, string>;
   /** concurrent connections */
   connections: number;
@@ -16,6 +18,7 @@ export interface LoadOptions {
   setupRequest?: (req: { path: string; headers: Record<string, string> }) => {
     path: string;
     headers: Record<string, string>;
+    body?: string;
   };
 }
 
@@ -36,7 +39,7 @@ export async function httpLoad(opts: LoadOptions): Promise<Sample> {
       ? {
           requests: [
             {
-              method: 'GET',
+              method: opts.method ?? 'GET',
               setupRequest: (req: { path: string; headers: Record<string, string> }) =>
                 opts.setupRequest!({ ...req, headers: { ...(opts.headers ?? {}), ...(req.headers ?? {}) } }),
             },
@@ -54,7 +57,7 @@ export async function httpLoad(opts: LoadOptions): Promise<Sample> {
   if (result.errors > 0 || result.timeouts > 0 || result.non2xx > 0) {
     const codes = JSON.stringify(result.statusCodeStats ?? {});
     throw new LoadError(
-      `GET ${opts.path}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts (status codes ${codes})`,
+      `${opts.method ?? 'GET'} ${opts.path}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts (status codes ${codes})`,
     );
   }
   return {
