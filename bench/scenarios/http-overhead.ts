@@ -6,7 +6,7 @@ import { canonical, getJson } from '../lib/http-check.js';
 import { withCpu } from '../lib/cpu.js';
 import { httpLoad } from '../lib/http-load.js';
 import { profileSummary } from '../lib/profile-summary.js';
-import { resourceDataset } from '../lib/resources-data.js';
+import { tenantRotation } from '../lib/rotation.js';
 import { NotRunError, type Comparison, type Scenario } from '../lib/types.js';
 
 interface Endpoint {
@@ -27,14 +27,8 @@ export const httpOverhead: Scenario = {
   target: 'throughput ratio ≥ 0.85 and p99 latency ratio ≤ 1.3 (GET /v1/resources/:id, GET /v1/resources?limit=20)',
   async run(ctx) {
     if (!ctx.cluster.baseline.ok) throw new NotRunError(ctx.cluster.baseline.reason);
-    const data = await resourceDataset(ctx);
+    const { data, sample, tokens } = await tenantRotation(ctx);
     const app = await ctx.mainApp();
-    const sample = data.sample.filter((s) => s.ids?.length).slice(0, 100);
-    const byId = new Map(data.tenants.map((t) => [t.id, t]));
-    const tokens = sample.map((s) => {
-      const t = byId.get(s.tenantId)!;
-      return `Bearer ${ctx.signer.tenant({ tenantId: t.id, userId: t.userId, subdomain: t.subdomain })}`;
-    });
 
     const probe = await getJson(app.baseUrl, `/v1/resources/${sample[0].ids[0]}`, { authorization: tokens[0] });
     if (probe.status !== 200) throw new Error(`GET /v1/resources/:id answered ${probe.status}`);

@@ -5,7 +5,7 @@ import { comparison, statusOf } from '../lib/compare.js';
 import { withCpu } from '../lib/cpu.js';
 import { canonical, getJson, postJson } from '../lib/http-check.js';
 import { httpLoad } from '../lib/http-load.js';
-import { resourceDataset } from '../lib/resources-data.js';
+import { tenantRotation } from '../lib/rotation.js';
 import type { Comparison, Scenario } from '../lib/types.js';
 
 // PostGraphile 5 names a table's `id` column `rowId` (`id` is the global node id)
@@ -47,14 +47,8 @@ export const postgraphilePeer: Scenario = {
   title: 'Against PostGraphile 5',
   target: 'project ÷ PostGraphile ≥ 2.0 req/s (lookup by id; 20 newest visible, PostGraphile calling app.list_visible_resources)',
   async run(ctx) {
-    const data = await resourceDataset(ctx);
+    const { sample, tokens } = await tenantRotation(ctx);
     const app = await ctx.mainApp();
-    const sample = data.sample.filter((s) => s.ids?.length).slice(0, 100);
-    const byId = new Map(data.tenants.map((t) => [t.id, t]));
-    const tokens = sample.map((s) => {
-      const t = byId.get(s.tenantId)!;
-      return `Bearer ${ctx.signer.tenant({ tenantId: t.id, userId: t.userId, subdomain: t.subdomain })}`;
-    });
     const db = ctx.cluster.main;
     const peer = await startPostgraphile({ ...ctx.appEnv, BENCH_PG_URL: db.tenantUrl, BENCH_OWNER_URL: db.ownerUrl });
     try {

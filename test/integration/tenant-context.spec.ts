@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import request from 'supertest';
+import type { DataSource } from 'typeorm';
 import { DatabaseSessions } from '../../src/database/database-sessions.js';
 import { TransactionSession } from '../../src/database/db-session.js';
 import { RuntimeClient } from '../../src/database/runtime-client.js';
@@ -19,6 +20,18 @@ async function markerCount(tenantId: string, marker: string): Promise<number> {
     const { rows } = await sql.query('SELECT count(*)::int AS n FROM audit_logs WHERE target_id LIKE $1', [`${marker}%`]);
     return rows[0].n;
   });
+}
+
+/** Waits until every connection of the tenant pool is back, then checks none is left idle in a transaction. */
+async function connectionsBackAndClean(ds: DataSource): Promise<void> {
+  await waitFor('the connection back in the pool', () => {
+    const s = poolStats(ds);
+    return s.total === s.idle;
+  });
+  const idleInTx = await catalog(async (sql) => (await sql.query(
+    `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'tenancy-tenant' AND state LIKE 'idle in transaction%'`,
+  )).rows[0].n as number);
+  expect(idleInTx).toBe(0);
 }
 
 describe('the request pipeline', () => {
@@ -123,14 +136,7 @@ describe('the request pipeline', () => {
     await waitFor('the request to run its statement', async () => (await running()) === 1);
     req.destroy();
     await waitFor('the statement to end', async () => (await running()) === 0);
-    await waitFor('the connection back in the pool', () => {
-      const s = poolStats(ds);
-      return s.total === s.idle;
-    });
-    const idleInTx = await catalog(async (sql) => (await sql.query(
-      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'tenancy-tenant' AND state LIKE 'idle in transaction%'`,
-    )).rows[0].n as number);
-    expect(idleInTx).toBe(0);
+    await connectionsBackAndClean(ds);
     // and the pool serves the next request
     await request(app.getHttpServer()).get('/probe/single-read').set('X-Tenant-ID', tenant.id).expect(200);
   });
@@ -175,14 +181,7 @@ describe('the request pipeline', () => {
     // the hang-up cancels the statement and rolls back: the backend goes idle (not idle in
     // transaction) and the connection returns to the pool
     await waitFor('the backend to leave the slow statement', async () => (await backend()).every((b) => b.state === 'idle'));
-    await waitFor('the connection back in the pool', () => {
-      const s = poolStats(ds);
-      return s.total === s.idle;
-    });
-    const idleInTx = await catalog(async (sql) => (await sql.query(
-      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'tenancy-tenant' AND state LIKE 'idle in transaction%'`,
-    )).rows[0].n as number);
-    expect(idleInTx).toBe(0);
+    await connectionsBackAndClean(ds);
     // neither the first write nor anything after the hang-up survives
     expect(await markerCount(tenant.id, marker)).toBe(0);
   });
