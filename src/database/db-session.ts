@@ -6,13 +6,19 @@ import { isUnavailable } from './pg-errors.js';
 import type { RuntimeClient } from './runtime-client.js';
 
 /** The pools' clients are RuntimeClients (database.module.ts): they can frame statements. */
-type FramingClient = pg.PoolClient & Pick<RuntimeClient, 'frameStatements'>;
+type FramingClient = pg.PoolClient & Pick<RuntimeClient, 'frameStatements' | 'statement'>;
 
 export class SessionClosedError extends Error {
   constructor(reason: string) {
     super(`database session is closed (${reason})`);
   }
 }
+
+/**
+ * Appended to a single read's settings (the context statement is one SELECT of set_config calls):
+ * they may open its transaction themselves, with no BEGIN READ ONLY ahead of them.
+ */
+const AND_READ_ONLY = ", set_config('transaction_read_only', 'on', true)";
 
 /** A statement that must land whether the request's transaction commits or rolls back. */
 interface DurableWrite {
@@ -23,7 +29,7 @@ interface DurableWrite {
 export interface SessionOptions {
   /**
    * The request reads with one statement (@SingleRead): its transaction is READ ONLY, and once
-   * endWithNextStatement() is called, COMMIT is sent right behind the next statement.
+   * endWithNextStatement() is called, the next statement ends it (see the class comment).
    */
   singleRead?: boolean;
   /** takes a slot of the session's compartment before a connection is asked for (tenant bulkhead) */
@@ -44,10 +50,13 @@ export interface SessionOptions {
  * fail closed and show nothing), and commit() checks the outcome of both before COMMIT, so such a
  * request ends in an error and a destroyed connection, never in an answer.
  *
- * A single-read session (a @SingleRead route) is READ ONLY and sends COMMIT right behind the
- * handler's one statement, in the same write (runtime-client.ts): BEGIN, the settings, the
- * statement and COMMIT cost one round trip, and nothing is left to send when the handler is done.
- * A second statement of the handler is refused, so the request stays one transaction.
+ * A single-read session (a @SingleRead route) is READ ONLY and ends with the handler's one
+ * statement. When that statement is the session's first, it leaves with the settings (READ ONLY
+ * among them) as one batch closed by a single Sync (synced-statements.ts): Postgres runs both in
+ * one implicit transaction, with no BEGIN or COMMIT, and answers once. When the principal check
+ * queried first (a cache miss), the transaction is open, and the statement leaves with the COMMIT
+ * behind it, again under one Sync. Either way nothing is left to send when the handler is done,
+ * and a second statement of the handler is refused, so the request stays one transaction.
  *
  * A session holds at most one connection, for its whole life; writes that must outlive a
  * rollback (a failed login's audit entry) are queued with writeEvenOnRollback() and written on
@@ -58,12 +67,12 @@ export class TransactionSession implements DbSession {
   /** the runner's connection: QueryRunner.connect() answers the driver's client, for pg a PoolClient */
   private client?: pg.PoolClient;
   private opening?: Promise<EntityManager>;
-  /** BEGIN and the settings, in flight while the first query is sent behind them */
+  /** BEGIN (none in a single read's batch) and the settings, in flight while the first query is sent behind them */
   private contextSet?: Promise<[unknown, unknown]>;
-  /** single-read sessions: the handler's statement is next, COMMIT goes right behind it */
+  /** single-read sessions: the handler's statement is next, and ends the transaction */
   private endsWithNextStatement = false;
-  /** single-read sessions: the COMMIT sent behind the handler's statement */
-  private sentCommit?: Promise<unknown>;
+  /** single-read sessions: what ends the transaction, on the wire (the statement's batch, or its COMMIT) */
+  private sentEnd?: Promise<unknown>;
   private closedReason?: string;
   private releaseSlot?: () => void;
   private readonly durable: DurableWrite[] = [];
@@ -121,25 +130,46 @@ export class TransactionSession implements DbSession {
       throw isUnavailable(err) ? new ServiceUnavailableError() : err;
     }
     this.client = client;
+    if (this.endsWithNextStatement) {
+      // the handler's statement is the first: the settings go out with it (frame)
+      this.frame(client as FramingClient);
+      return runner.manager;
+    }
     const begin = this.options.singleRead ? 'BEGIN READ ONLY' : 'BEGIN';
-    const contextSet = Promise.all([client.query(begin), client.query(this.contextSql, this.params())]);
+    const contextSet = Promise.all([client.query(begin), client.query(this.openingSql(), this.params())]);
     contextSet.catch(() => undefined); // awaited, and acted on, by finish()
     this.contextSet = contextSet;
     if (this.endsWithNextStatement) this.frame(client as FramingClient);
     return runner.manager;
   }
 
-  /** COMMIT behind the next statement of the client; nothing after it. */
+  /**
+   * The next statement of the client ends the transaction, under one Sync with the settings ahead
+   * of it (nothing sent yet: an implicit transaction) or with COMMIT behind it (BEGIN already
+   * sent). Nothing after it.
+   */
   private frame(client: FramingClient): void {
+    let opens = false;
     client.frameStatements({
       before: () => {
-        // after a hang-up, nothing more is sent: abandon() decides on a cancel knowing no COMMIT is on the wire
+        // after a hang-up, nothing more is sent: abandon() decides on a cancel knowing nothing ends the transaction yet
         if (this.closedReason) throw new SessionClosedError(this.closedReason);
-        if (this.sentCommit) throw new Error('a @SingleRead route sent a second statement: its transaction has already committed');
+        if (this.sentEnd) throw new Error('a @SingleRead route sent a second statement: its transaction has already ended');
+        if (this.contextSet) return [];
+        opens = true;
+        const context = client.statement(this.openingSql(), this.params());
+        this.contextSet = Promise.all([undefined, context.answer]);
+        this.contextSet.catch(() => undefined); // awaited, and acted on, by close()
+        return [context];
       },
-      after: () => {
-        this.sentCommit = client.query('COMMIT');
-        this.sentCommit.catch(() => undefined); // awaited, and acted on, by close()
+      after: (statement) => {
+        if (opens) {
+          this.sentEnd = statement; // the Sync behind it ends the implicit transaction
+          return [];
+        }
+        const commit = client.statement('COMMIT');
+        this.sentEnd = commit.answer;
+        return [commit];
       },
     });
   }
@@ -169,7 +199,7 @@ export class TransactionSession implements DbSession {
       return;
     }
     // the context statement answers the backend's pid (database-sessions.ts)
-    const pid = await this.contextSet!.then(([, r]) => (r as pg.QueryResult<{ pid?: number }>).rows[0]?.pid, () => undefined);
+    const pid = await this.contextSet?.then(([, r]) => (r as pg.QueryResult<{ pid?: number }>).rows[0]?.pid, () => undefined);
     if (pid !== undefined && this.mayCancel()) await this.options.cancel?.(pid);
     await this.close('ROLLBACK', opening).catch(() => undefined);
   }
@@ -183,7 +213,7 @@ export class TransactionSession implements DbSession {
    * left to finish instead.
    */
   private mayCancel(): boolean {
-    return !this.sentCommit;
+    return !this.sentEnd;
   }
 
   private async finish(sql: 'COMMIT' | 'ROLLBACK', reason: string): Promise<void> {
@@ -215,9 +245,15 @@ export class TransactionSession implements DbSession {
       }
       (client as FramingClient).frameStatements(undefined); // what follows, and the next user, unframed
       try {
-        if (this.sentCommit) {
-          // a single read: its COMMIT left behind its statement, nothing is open
-          await this.sentCommit;
+        if (this.sentEnd) {
+          // a single read: what ends its transaction is on the wire
+          const failure = await this.sentEnd.then(() => undefined, (err: unknown) => err ?? new Error('the single read failed'));
+          // a failed statement of an open transaction leaves it aborted, its COMMIT skipped
+          if (failure !== undefined && client.getTransactionStatus() !== 'I') await client.query('ROLLBACK');
+          if (failure !== undefined && sql === 'COMMIT') throw failure;
+          if (this.durable.length > 0) await this.writeDurable(client);
+        } else if (!this.contextSet) {
+          // a single read whose statement never came: nothing was sent
           if (this.durable.length > 0) await this.writeDurable(client);
         } else if (sql === 'COMMIT') {
           for (const w of this.durable) await client.query(w.sql, w.params);
@@ -261,6 +297,11 @@ export class TransactionSession implements DbSession {
     } catch {
       // already released: the connection error ended it
     }
+  }
+
+  /** The settings that open the request's transaction (queued durable writes get plain ones). */
+  private openingSql(): string {
+    return this.options.singleRead ? this.contextSql + AND_READ_ONLY : this.contextSql;
   }
 
   /** The context's values, signed now: right before the BEGIN they ride with. */

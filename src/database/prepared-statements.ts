@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { RuntimeClient } from './runtime-client.js';
+import type pg from 'pg';
+import { RuntimeClient, type PendingStatement } from './runtime-client.js';
 
 /** Named statements kept per connection; past this, further texts run unnamed. */
 const MAX_PER_CONNECTION = 256;
@@ -37,13 +38,22 @@ export class PreparingClient extends RuntimeClient {
   // pg's overloads are many; only (text, values[, callback]) is rewritten, the rest pass through.
   override query(...args: any[]): any {
     const [text, values] = args;
-    if (typeof text === 'string' && Array.isArray(values)) {
-      const name = statementName(text);
-      if (name && (this.prepared.has(name) || this.prepared.size < MAX_PER_CONNECTION)) {
-        this.prepared.add(name);
-        return (super.query as (...a: any[]) => any)({ name, text, values }, ...args.slice(2));
-      }
-    }
+    const name = this.nameFor(text, values);
+    if (name) return (super.query as (...a: any[]) => any)({ name, text, values }, ...args.slice(2));
     return (super.query as (...a: any[]) => any)(...args);
+  }
+
+  override statement(text: string, values?: unknown[]): PendingStatement {
+    const name = this.nameFor(text, values);
+    return name ? this.pending({ name, text, values } as pg.QueryConfig) : super.statement(text, values);
+  }
+
+  /** The name `text` runs under on this connection, if it runs as a named statement. */
+  private nameFor(text: unknown, values: unknown): string | null {
+    if (typeof text !== 'string' || !Array.isArray(values)) return null;
+    const name = statementName(text);
+    if (!name || !(this.prepared.has(name) || this.prepared.size < MAX_PER_CONNECTION)) return null;
+    this.prepared.add(name);
+    return name;
   }
 }

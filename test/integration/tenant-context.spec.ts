@@ -8,6 +8,7 @@ import type { DataSource } from 'typeorm';
 import { DatabaseSessions } from '../../src/database/database-sessions.js';
 import { TransactionSession } from '../../src/database/db-session.js';
 import { RuntimeClient } from '../../src/database/runtime-client.js';
+import { SyncedStatements } from '../../src/database/synced-statements.js';
 import { runtimePool } from '../../src/database/runtime-pool.js';
 import { createTestApp } from '../helpers/create-app.js';
 import { asTenant, catalog } from '../helpers/db.js';
@@ -86,41 +87,60 @@ describe('the request pipeline', () => {
     expect(s.total).toBe(s.idle);
   });
 
-  it("sends a @SingleRead route's BEGIN READ ONLY, context, statement and COMMIT before any answer; another route's COMMIT waits for the handler", async () => {
+  it("sends a @SingleRead route's context and statement as one batch under one Sync; another route's COMMIT waits for the handler", async () => {
     const http = () => request(app.getHttpServer());
     await http().get('/probe/whoami').set('X-Tenant-ID', tenant.id).expect(200); // resolution cached
-    // every statement handed to pg by the pools' clients (the frame's own included), and how many
-    // answers those clients had received when it was
-    const sent: Array<{ sql: string; answersBefore: number }> = [];
+    // every batch handed to pg by the pools' clients: its statements, and how many answers those
+    // clients had received when it was; and every Sync or simple Query message written (each one
+    // closes a batch the server answers at once)
+    const sent: Array<{ sql: string[]; answersBefore: number }> = [];
     let answers = 0;
+    let closes = 0;
     const pgQuery = pg.Client.prototype.query;
     pg.Client.prototype.query = function (this: pg.Client, ...args: any[]) {
       const result = (pgQuery as (...a: any[]) => any).apply(this, args);
       if (this instanceof RuntimeClient) {
         const first = args[0] as string | { text: string };
-        sent.push({ sql: typeof first === 'string' ? first : first.text, answersBefore: answers });
+        const sql = first instanceof SyncedStatements ? first.parts.map((q) => (q as unknown as { text: string }).text) : [typeof first === 'string' ? first : first.text];
+        sent.push({ sql, answersBefore: answers });
         result?.then?.(() => answers++, () => answers++);
       }
       return result;
     } as typeof pg.Client.prototype.query;
-    const words = (list: typeof sent, n: number) => list.map((x) => x.sql.trim().split(/\s+/).slice(0, n).join(' '));
+    const connection = (pg as unknown as { Connection: { prototype: { sync(): void; query(text: string): void } } }).Connection.prototype;
+    const { sync: pgSync, query: pgSimpleQuery } = connection;
+    connection.sync = function (this: unknown) {
+      closes++;
+      return pgSync.call(this);
+    };
+    connection.query = function (this: unknown, text: string) {
+      closes++;
+      return pgSimpleQuery.call(this, text);
+    };
+    const words = (list: typeof sent, n: number) => list.map((x) => x.sql.map((q) => q.trim().split(/\s+/).slice(0, n).join(' ')));
     try {
       await http().get('/probe/single-read').set('X-Tenant-ID', tenant.id).expect(200);
       const single = sent.splice(0);
-      expect(words(single, 2)).toEqual(['BEGIN READ', 'SELECT set_config(\'app.current_tenant_id\',', 'SELECT app.current_tenant_id()::text', 'COMMIT']);
-      expect(single.map((x) => x.answersBefore)).toEqual([0, 0, 0, 0]); // one round trip
+      // the settings (READ ONLY among them) and the statement: one implicit transaction, no BEGIN or COMMIT
+      expect(words(single, 2)).toEqual([["SELECT set_config('app.current_tenant_id',", 'SELECT app.current_tenant_id()::text']]);
+      expect(single[0].sql[0]).toContain("set_config('transaction_read_only', 'on', true)");
+      expect(closes).toBe(1); // one batch, answered at once
 
       answers = 0;
+      closes = 0;
       await http().get('/probe/whoami').set('X-Tenant-ID', tenant.id).expect(200);
       const get = sent.splice(0);
-      expect(words(get, 1)).toEqual(['BEGIN', 'SELECT', 'SELECT', 'COMMIT']);
+      expect(words(get, 1)).toEqual([['BEGIN'], ['SELECT'], ['SELECT'], ['COMMIT']]);
       expect(get.map((x) => x.answersBefore)).toEqual([0, 0, 0, 3]); // COMMIT after the handler's answers
+      expect(closes).toBe(4);
     } finally {
       pg.Client.prototype.query = pgQuery;
+      connection.sync = pgSync;
+      connection.query = pgSimpleQuery;
     }
   });
 
-  it("lets a @SingleRead route's statement finish when the client disconnects (its COMMIT is on the wire), then returns the connection", async () => {
+  it("lets a @SingleRead route's statement finish when the client disconnects (what ends it is on the wire), then returns the connection", async () => {
     const ds = app.get(DatabaseSessions).tenantDataSource;
     const server = app.getHttpServer();
     if (!server.listening) await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import request from 'supertest';
 import { bearer, createPlatformAdmin, createUser, platformToken, tenantToken } from '../helpers/auth.js';
+import { SyncedStatements } from '../../src/database/synced-statements.js';
 import { createTestApp } from '../helpers/create-app.js';
 import { testEndpoints } from '../helpers/env.js';
 import { createTenant, type TestTenant } from '../helpers/factories.js';
@@ -81,9 +82,13 @@ describe('no session-level setting in the statements sent to Postgres', () => {
     // recorded before it is handed to pg unchanged.
     pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
       const [first, second] = args as [string | { text: string; values?: unknown[] }, unknown];
-      const sql = typeof first === 'string' ? first : first?.text;
-      const params = typeof first === 'string' ? (Array.isArray(second) ? second : []) : first?.values ?? (Array.isArray(second) ? second : []);
-      if (typeof sql === 'string') sent.push({ sql, params });
+      // a single read's batch (synced-statements.ts) is its statements, each recorded
+      const batch = first instanceof SyncedStatements ? (first.parts as unknown as Array<{ text: string; values?: unknown[] }>) : undefined;
+      for (const part of batch ?? [first]) {
+        const sql = typeof part === 'string' ? part : part?.text;
+        const params = typeof part === 'string' ? (Array.isArray(second) ? second : []) : part?.values ?? (Array.isArray(second) ? second : []);
+        if (typeof sql === 'string') sent.push({ sql, params });
+      }
       return (original as (...a: unknown[]) => unknown).apply(this, args);
     } as typeof pg.Client.prototype.query;
   });
@@ -153,6 +158,8 @@ describe('no session-level setting in the statements sent to Postgres', () => {
     // the hook saw the service's own context statements (else it watched the wrong pg)
     expect(statements.some((s) => /set_config\('app\.current_tenant_id'/.test(s.sql))).toBe(true);
     expect(statements.some((s) => /set_config\('app\.scope'/.test(s.sql))).toBe(true);
+    // and the settings sent in a single read's batch, with its statement
+    expect(statements.some((s) => /set_config\('transaction_read_only'/.test(s.sql))).toBe(true);
     expect(statements.map((s) => sessionLevelSetting(s)).filter(Boolean)).toEqual([]);
   });
 });
