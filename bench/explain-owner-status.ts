@@ -23,7 +23,7 @@ const db = await prepareDatabase(loadConfig({ ...process.env, NODE_ENV: 'test', 
   persistent: false, migrationsDir,
 });
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-// the service's lookup (sharing.repository.ts findVisible), with its grantee sub-select
+// the service's lookup as it was when 0024 landed (sharing.repository.ts findVisible), with its grantee sub-select
 const LOOKUP = `SELECT v.tenant_id, v.id, v.kind, v.name, v.content, v.sharing_mode, v.created_at, v.updated_at,
   v.tenant_id = (SELECT app.current_tenant_id()) AS owned,
   CASE WHEN v.tenant_id = (SELECT app.current_tenant_id()) AND v.sharing_mode = 'selective'

@@ -106,8 +106,7 @@ const COLUMNS = `r.tenant_id, r.id, r.kind, r.name, r.content, r.sharing_mode, r
 const LOOKUP_SQL = `SELECT ${COLUMNS} FROM resources r
   WHERE r.id = $1 AND (r.tenant_id = ${T} OR (r.owner_active AND (r.sharing_mode = 'global'
         OR (r.sharing_mode = 'selective' AND EXISTS (SELECT 1 FROM resource_shares s
-              WHERE s.tenant_id = r.tenant_id AND s.resource_id = r.id AND s.grantee_tenant_id = ${T})))))
-  ORDER BY (r.tenant_id = ${T}) DESC LIMIT 1`.replaceAll('$TENANT', '$2');
+              WHERE s.tenant_id = r.tenant_id AND s.resource_id = r.id AND s.grantee_tenant_id = ${T})))))`.replaceAll('$TENANT', '$2');
 // The listing as a careful engineer would write it by hand: the service's listing function
 // (app.list_visible_resources, migration 0024) with the tenant in every WHERE clause instead of
 // the policies. The same three index-driven branches (own rows from the covering owner index,
@@ -156,8 +155,10 @@ export class BenchBaselineResourcesController {
   @Get(':id')
   async get(@Req() req: FastifyRequest, @Param('id', ParseUUIDPipe) id: string) {
     const [{ rows }] = await Promise.all([this.pool.query(LOOKUP_SQL, [id, tenantOf(req)]), checkUser(this.pool, req)]);
-    if (!rows[0]) throw new NotFoundException();
-    return resourceFromRow(rows[0]);
+    // own first, should ids ever collide across tenants (as the service's findVisible)
+    const row = rows.find((r) => r.owned === true) ?? rows[0];
+    if (!row) throw new NotFoundException();
+    return resourceFromRow(row);
   }
 
   @Get()

@@ -3,7 +3,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { bearer, createUser, tenantToken } from '../helpers/auth.js';
 import { createTestApp } from '../helpers/create-app.js';
-import { asTenant } from '../helpers/db.js';
+import { signedTenant } from '../helpers/context.js';
+import { asTenant, tenantClient } from '../helpers/db.js';
 import { createTenant, type TestTenant } from '../helpers/factories.js';
 
 type Headers = Record<string, string>;
@@ -290,5 +291,28 @@ describe('sharing over HTTP (docs/api.md "Sharing", docs/isolation.md 10–16)',
       );
     expect(await actions(t.owner.id)).toEqual(['resource.created', 'resource.updated', 'resource.sharing_changed', 'resource.deleted']);
     expect(await actions(t.listed.id)).toEqual([]);
+  });
+
+  it("answers the caller's own resource when another tenant's visible one has the same id", async () => {
+    const kind = uniqueKind();
+    const theirs = await create(admin.owner, { kind, name: 'theirs', content: {}, sharing: { mode: 'global' } });
+    // ids are generated, so a collision is only made by hand: the client's own row with that id
+    const c = await tenantClient();
+    try {
+      await c.query('BEGIN');
+      await c.query("SELECT set_config('app.current_tenant_id', $1, true)", [await signedTenant(t.client.id)]);
+      await c.query(
+        `INSERT INTO resources (id, tenant_id, kind, name, content, sharing_mode) VALUES ($1, app.current_tenant_id(), $2, 'mine', '{}', 'private')`,
+        [theirs.id, kind],
+      );
+      await c.query('COMMIT');
+    } finally {
+      await c.end();
+    }
+    const mine = await http().get(`/v1/resources/${theirs.id}`).set(admin.client).expect(200);
+    expect(mine.body).toMatchObject({ id: theirs.id, ownerTenantId: t.client.id, owned: true, name: 'mine' });
+    // and another tenant still sees only the global one
+    const other = await http().get(`/v1/resources/${theirs.id}`).set(admin.listed).expect(200);
+    expect(other.body).toMatchObject({ ownerTenantId: t.owner.id, owned: false, name: 'theirs' });
   });
 });

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { requestContext } from '../../common/request-context.js';
+import { NoDatabaseContextError, requestContext } from '../../common/request-context.js';
 import { rowsOf } from '../../database/query-rows.js';
 import { ResourceShareEntity } from './entities/resource-share.entity.js';
 import { ResourceEntity } from './entities/resource.entity.js';
@@ -24,22 +24,23 @@ export interface ResourceView {
 const CURRENT_TENANT = () => 'app.current_tenant_id()';
 const NOW = () => 'now()';
 /**
- * One resource by id if visible to the current tenant (own first should ids ever collide). The
- * tenant is read once (a materialized CTE: each `(SELECT app.current_tenant_id())` would be an
- * init-plan of its own, each verifying the signed context again); the policy reads it once more.
- * The grantee list is read only for the owner's own selective rows; RLS would show a grantee its
- * own share row, and the API must not.
+ * One resource by id if visible to the current tenant: the policies decide which rows it sees.
+ * $2 is the request's tenant, the one its signed context names, used only to tell the caller's
+ * own row from the others (`owned`, and whether the grantee list is read): a wrong $2 could not
+ * show a row the policies hide. Reading app.current_tenant_id() here instead would verify the
+ * signed context a second time (each `(SELECT app.current_tenant_id())` is an init-plan of its
+ * own), and ordering own-first in SQL would add a sort to every lookup; should ids ever collide
+ * across tenants, findVisible picks the own row. The grantee list is read only for the owner's
+ * own selective rows; RLS would show a grantee its own share row, and the API must not.
  */
-export const FIND_VISIBLE_SQL = `WITH me AS MATERIALIZED (SELECT app.current_tenant_id() AS id)
-SELECT v.tenant_id, v.id, v.kind, v.name, v.content, v.sharing_mode, v.created_at, v.updated_at,
-  v.tenant_id = me.id AS owned,
-  CASE WHEN v.tenant_id = me.id AND v.sharing_mode = 'selective'
+export const FIND_VISIBLE_SQL = `SELECT v.tenant_id, v.id, v.kind, v.name, v.content, v.sharing_mode, v.created_at, v.updated_at,
+  v.tenant_id = $2::uuid AS owned,
+  CASE WHEN v.tenant_id = $2::uuid AND v.sharing_mode = 'selective'
        THEN ARRAY(SELECT s.grantee_tenant_id FROM resource_shares s
                    WHERE s.tenant_id = v.tenant_id AND s.resource_id = v.id ORDER BY s.grantee_tenant_id)
   END AS grantees
-  FROM me, resources v
- WHERE v.id = $1
- ORDER BY (v.tenant_id = me.id) DESC LIMIT 1`;
+  FROM resources v
+ WHERE v.id = $1`;
 
 /** A row (resource columns + `owned` + `grantees`) as the API shows it. */
 export function resourceFromRow(row: Record<string, any>): ResourceView {
@@ -76,11 +77,14 @@ export class SharingRepository {
     return { items: rows.filter((r: { id: string | null }) => r.id !== null).map(resourceFromRow), total: rows[0]?.total ?? 0 };
   }
 
-  /** The resource if it is visible to the current tenant (own first should ids ever collide). */
+  /** The resource if it is visible to the current tenant (its own first, should ids ever collide). */
   async findVisible(id: string): Promise<ResourceView | null> {
     const em = await requestContext.tenantManager();
-    const rows = await em.query(FIND_VISIBLE_SQL, [id]);
-    return rows[0] ? resourceFromRow(rows[0]) : null;
+    const tenantId = requestContext.get()?.tenantId;
+    if (!tenantId) throw new NoDatabaseContextError('tenant');
+    const rows: Array<Record<string, any>> = await em.query(FIND_VISIBLE_SQL, [id, tenantId]);
+    const row = rows.find((r) => r.owned === true) ?? rows[0];
+    return row ? resourceFromRow(row) : null;
   }
 
   /** Inserts a resource of the current tenant (the tenant from the transaction's setting); its id. */
