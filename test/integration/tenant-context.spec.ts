@@ -287,3 +287,30 @@ describe('one pooled connection, many tenants', () => {
     }
   });
 });
+
+// Single reads send their settings and statement as one batch under one Sync (synced-statements.ts);
+// the same must hold on a pool without pg's pipeline mode and without named statements, the
+// settings for poolers that cannot take either (docs/scaling.md).
+describe('single reads with DB_PIPELINE=false and DB_PREPARED_STATEMENTS=false', () => {
+  let app: NestFastifyApplication;
+  let tenants: TestTenant[];
+
+  beforeAll(async () => {
+    app = await createTestApp({ extraModules: [ProbeModule], env: { DB_PIPELINE: 'false', DB_PREPARED_STATEMENTS: 'false', DB_POOL_SIZE: '2' } });
+    tenants = [await createTenant(), await createTenant()];
+  });
+  afterAll(() => app.close());
+
+  it('answers interleaved tenants each with its own context, read-only, and leaves the pool clean', async () => {
+    const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => {
+      const t = tenants[i % 2];
+      return request(app.getHttpServer()).get('/probe/single-read').set('X-Tenant-ID', t.id).expect(200)
+        .then((res) => ({ want: t.id, got: res.body }));
+    }));
+    expect(answers.filter((a) => a.got.setting !== a.want || a.got.read_only !== 'on')).toEqual([]);
+    const marker = randomUUID();
+    await request(app.getHttpServer()).get(`/probe/write-on-single-read/${marker}`).set('X-Tenant-ID', tenants[0].id).expect(500);
+    expect(await markerCount(tenants[0].id, marker)).toBe(0);
+    await connectionsBackAndClean(app.get(DatabaseSessions).tenantDataSource);
+  });
+});
