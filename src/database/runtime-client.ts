@@ -1,6 +1,13 @@
 import pg from 'pg';
 import { SyncedStatements } from './synced-statements.js';
 
+/** What pg's Client sets on a Query it runs (pg/lib/client.js, query.js); not in pg's typings. */
+interface PgQueryInternals {
+  name?: string;
+  callback: (err: Error | null, res?: pg.QueryResult) => void;
+  _result: { _types?: unknown };
+}
+
 /** A statement not yet sent, and its answer. */
 export interface PendingStatement {
   query: pg.Query;
@@ -35,10 +42,16 @@ export class RuntimeClient extends pg.Client {
   }
 
   protected pending(config: pg.QueryConfig): PendingStatement {
-    // the client's type parsers, as pg gives them to the queries it runs itself
-    const query = new pg.Query({ ...config, types: { getTypeParser: (oid: number, format?: string) => this.getTypeParser(oid, format as 'text') } } as pg.QueryConfig);
+    const { text, values, name, ...rest } = config;
+    // built from the text, as pg builds a query given one (a config object is copied first); only
+    // a config with more than a name, text and values is handed over whole
+    const query = Object.keys(rest).length === 0 ? new pg.Query(text, values) : new pg.Query(config);
+    const q = query as unknown as PgQueryInternals;
+    if (name !== undefined) q.name = name;
+    // the client's type parsers, given to the query as pg's Client.query gives them
+    if (!q._result._types) q._result._types = (this as unknown as { _types: unknown })._types;
     const answer = new Promise<pg.QueryResult>((ok, fail) => {
-      (query as unknown as { callback: (err: Error | null, res?: pg.QueryResult) => void }).callback = (err, res) => (err ? fail(err) : ok(res!));
+      q.callback = (err, res) => (err ? fail(err) : ok(res!));
     });
     answer.catch(() => undefined); // the caller of query() or the frame's owner acts on it
     return { query, answer };

@@ -41,6 +41,13 @@ describe.each([true, false])('statements under one Sync (pipeline mode %s)', (pi
     expect(client.getTransactionStatus()).toBe('I'); // the Sync ended their implicit transaction
   });
 
+  it('parses with this client’s own type parsers, not only pg’s global ones', async () => {
+    client.setTypeParser(pg.types.builtins.INT4, 'text', (v: string) => `int4:${v}`);
+    const a = client.statement('SELECT $1::int AS n', [7]);
+    send(a);
+    expect((await a.answer).rows).toEqual([{ n: 'int4:7' }]);
+  });
+
   it('runs them in one transaction: a failure rolls back the work before it, skips the rest, and leaves the connection idle', async () => {
     const before = client.statement("SELECT set_config('app.probe', 'before', false) AS v");
     const failing = client.statement('SELECT 1 / $1::int AS n', [0]);
