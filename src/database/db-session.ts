@@ -15,8 +15,8 @@ export class SessionClosedError extends Error {
 }
 
 /**
- * Appended to a single read's settings (the context statement is one SELECT of set_config calls):
- * they may open its transaction themselves, with no BEGIN READ ONLY ahead of them.
+ * Appended to a single read's settings when they open its transaction themselves, with no BEGIN
+ * READ ONLY ahead of them (the context statement is one SELECT of set_config calls).
  */
 const AND_READ_ONLY = ", set_config('transaction_read_only', 'on', true)";
 
@@ -98,8 +98,8 @@ export class TransactionSession implements DbSession {
   }
 
   /**
-   * Single-read sessions: the next statement is the handler's one; COMMIT leaves right behind it
-   * and any statement after it is refused. Called by the request pipeline as the handler starts
+   * Single-read sessions: the next statement is the handler's one and ends the transaction (see
+   * frame()); any statement after it is refused. Called by the request pipeline as the handler starts
    * (after the principal check, whose statement is not the handler's).
    */
   endWithNextStatement(): void {
@@ -136,10 +136,9 @@ export class TransactionSession implements DbSession {
       return runner.manager;
     }
     const begin = this.options.singleRead ? 'BEGIN READ ONLY' : 'BEGIN';
-    const contextSet = Promise.all([client.query(begin), client.query(this.openingSql(), this.params())]);
+    const contextSet = Promise.all([client.query(begin), client.query(this.contextSql, this.params())]);
     contextSet.catch(() => undefined); // awaited, and acted on, by finish()
     this.contextSet = contextSet;
-    if (this.endsWithNextStatement) this.frame(client as FramingClient);
     return runner.manager;
   }
 
@@ -157,7 +156,7 @@ export class TransactionSession implements DbSession {
         if (this.sentEnd) throw new Error('a @SingleRead route sent a second statement: its transaction has already ended');
         if (this.contextSet) return [];
         opens = true;
-        const context = client.statement(this.openingSql(), this.params());
+        const context = client.statement(this.contextSql + AND_READ_ONLY, this.params());
         this.contextSet = Promise.all([undefined, context.answer]);
         this.contextSet.catch(() => undefined); // awaited, and acted on, by close()
         return [context];
@@ -297,11 +296,6 @@ export class TransactionSession implements DbSession {
     } catch {
       // already released: the connection error ended it
     }
-  }
-
-  /** The settings that open the request's transaction (queued durable writes get plain ones). */
-  private openingSql(): string {
-    return this.options.singleRead ? this.contextSql + AND_READ_ONLY : this.contextSql;
   }
 
   /** The context's values, signed now: right before the BEGIN they ride with. */
