@@ -1,7 +1,8 @@
 import { NotFoundException } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { QueryFailedError } from 'typeorm';
-import { problemFor } from './problem.filter.js';
+import { SessionClosedError } from '../database/db-session.js';
+import { problemFor, sendProblem } from './problem.filter.js';
 import { ValidationFailedError } from './errors.js';
 
 const req = { url: '/v1/things/1?x=2', id: 'req-1', method: 'GET' } as unknown as FastifyRequest;
@@ -58,5 +59,32 @@ describe('problemFor', () => {
     const { problem } = problemFor(new NotFoundException(), long);
     expect(problem.instance).toBeUndefined();
     expect(JSON.stringify(problem)).not.toContain('aaaa');
+  });
+
+  it('answers a request whose client went away with 503, also when TypeORM wrapped the error, and logs no error for it', () => {
+    const gone = new SessionClosedError('client closed the connection');
+    const wrapped = new QueryFailedError('SELECT 1', [], gone);
+    const failed = new Error('something broke');
+    const errors: unknown[] = [];
+    const logger = { error: (entry: unknown) => errors.push(entry) } as unknown as Parameters<typeof sendProblem>[3];
+    const sent: string[] = [];
+    const reply = {
+      sent: false,
+      raw: { headersSent: false },
+      status() { return this; },
+      headers() { return this; },
+      header() { return this; },
+      send(body: string) { sent.push(body); return this; },
+    } as unknown as Parameters<typeof sendProblem>[1];
+    for (const err of [gone, wrapped]) {
+      const { problem, headers } = problemFor(err, req);
+      expect(problem).toMatchObject({ status: 503, code: 'service_unavailable' });
+      expect(headers).toEqual({ 'Retry-After': '1' });
+      sendProblem(req, reply, err, logger);
+    }
+    expect(errors).toEqual([]);
+    sendProblem(req, reply, failed, logger);
+    expect(errors).toEqual([expect.objectContaining({ requestId: 'req-1', err: failed })]);
+    expect(sent.map((b) => JSON.parse(b).status)).toEqual([503, 503, 500]);
   });
 });

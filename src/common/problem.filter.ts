@@ -6,6 +6,7 @@ import {
   type ExceptionFilter,
 } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { QueryFailedError } from 'typeorm';
 import { SessionClosedError } from '../database/db-session.js';
 import { mapPostgresError, sqlState } from '../database/pg-errors.js';
 import { codeForStatus, ErrorCode } from './error-codes.js';
@@ -68,9 +69,9 @@ export class ProblemFilter implements ExceptionFilter {
 /** Builds the problem for `err` and sends it; unknown errors are logged and answered bare. */
 export function sendProblem(req: FastifyRequest, reply: FastifyReply, err: unknown, logger: Logger) {
   const { problem, headers } = problemFor(err, req);
-  // A request whose client went away fails on its next query (SessionClosedError): nobody reads
-  // the answer and nothing failed on our side, so it is not logged as an error.
-  if (problem.status >= 500 && !(err instanceof SessionClosedError)) {
+  // A request whose client went away fails on its next query (SessionClosedError, bare or wrapped
+  // by TypeORM): nobody reads the answer and nothing failed on our side, so it is not logged as an error.
+  if (problem.status >= 500 && !sessionClosed(err)) {
     // The stack goes to the log only (pino's err serializer: type, message, stack), tagged with
     // the request id; the answer carries neither.
     logger.error({
@@ -86,6 +87,11 @@ export function sendProblem(req: FastifyRequest, reply: FastifyReply, err: unkno
     .headers(headers)
     .header('Content-Type', 'application/problem+json; charset=utf-8')
     .send(JSON.stringify(problem));
+}
+
+/** The session's own "closed" error, also when TypeORM wrapped it in a QueryFailedError (`driverError`). */
+function sessionClosed(err: unknown): boolean {
+  return err instanceof SessionClosedError || (err instanceof QueryFailedError && err.driverError instanceof SessionClosedError);
 }
 
 export function problemFor(
@@ -107,7 +113,7 @@ export function problemFor(
     ...(errors ? { errors } : {}),
   });
 
-  if (err instanceof SessionClosedError) {
+  if (sessionClosed(err)) {
     return { problem: make(503, ErrorCode.ServiceUnavailable, 'The request was abandoned.'), headers: { 'Retry-After': '1' } };
   }
   const mapped = err instanceof AppError ? err : mapPostgresError(err);
