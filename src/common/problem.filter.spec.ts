@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { QueryFailedError } from 'typeorm';
 import { SessionClosedError } from '../database/db-session.js';
 import { problemFor, sendProblem } from './problem.filter.js';
-import { ValidationFailedError } from './errors.js';
+import { TenantBusyError, ValidationFailedError } from './errors.js';
 
 const req = { url: '/v1/things/1?x=2', id: 'req-1', method: 'GET' } as unknown as FastifyRequest;
 
@@ -61,7 +61,7 @@ describe('problemFor', () => {
     expect(JSON.stringify(problem)).not.toContain('aaaa');
   });
 
-  it('answers a request whose client went away with 503, also when TypeORM wrapped the error, and logs no error for it', () => {
+  it('logs no error for a client gone away (bare or wrapped by TypeORM) or a deliberate 503, and logs the unexpected', () => {
     const gone = new SessionClosedError('client closed the connection');
     const wrapped = new QueryFailedError('SELECT 1', [], gone);
     const failed = new Error('something broke');
@@ -82,9 +82,12 @@ describe('problemFor', () => {
       expect(headers).toEqual({ 'Retry-After': '1' });
       sendProblem(req, reply, err, logger);
     }
+    const busy = new TenantBusyError();
+    expect(problemFor(busy, req).problem).toMatchObject({ status: 503, code: 'tenant_busy' });
+    sendProblem(req, reply, busy, logger);
     expect(errors).toEqual([]);
     sendProblem(req, reply, failed, logger);
     expect(errors).toEqual([expect.objectContaining({ requestId: 'req-1', err: failed })]);
-    expect(sent.map((b) => JSON.parse(b).status)).toEqual([503, 503, 500]);
+    expect(sent.map((b) => JSON.parse(b).status)).toEqual([503, 503, 503, 500]);
   });
 });

@@ -69,9 +69,11 @@ export class ProblemFilter implements ExceptionFilter {
 /** Builds the problem for `err` and sends it; unknown errors are logged and answered bare. */
 export function sendProblem(req: FastifyRequest, reply: FastifyReply, err: unknown, logger: Logger) {
   const { problem, headers } = problemFor(err, req);
-  // A request whose client went away fails on its next query (SessionClosedError, bare or wrapped
-  // by TypeORM): nobody reads the answer and nothing failed on our side, so it is not logged as an error.
-  if (problem.status >= 500 && !sessionClosed(err)) {
+  // Only the unexpected is logged as an error here. A deliberate answer (an AppError such as 503
+  // tenant_busy, load shed under a flood) is already in the request's log line; a request whose
+  // client went away fails on its next query (SessionClosedError, bare or wrapped by TypeORM),
+  // and nobody reads the answer.
+  if (problem.status >= 500 && !(err instanceof AppError) && !sessionClosed(err)) {
     // The stack goes to the log only (pino's err serializer: type, message, stack), tagged with
     // the request id; the answer carries neither.
     logger.error({
