@@ -81,11 +81,15 @@ export class TenantBusyError extends AppError {
   }
 }
 
-/** 503 service_unavailable: no database connection within the wait bound, or Postgres is down. */
+/**
+ * 503 service_unavailable: no database connection within the wait bound, or Postgres is down.
+ * `cause`, when given, is what went wrong underneath; the problem filter logs it.
+ */
 export class ServiceUnavailableError extends AppError {
-  constructor(detail = 'The database is not available right now; try again shortly.', retryAfterSeconds = 2) {
+  constructor(detail = 'The database is not available right now; try again shortly.', retryAfterSeconds = 2, cause?: unknown) {
     super(ErrorCode.ServiceUnavailable, detail, undefined, {
       'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))),
     });
+    if (cause !== undefined) this.cause = cause;
   }
 }

@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { QueryFailedError } from 'typeorm';
 import { SessionClosedError } from '../database/db-session.js';
 import { problemFor, sendProblem } from './problem.filter.js';
-import { TenantBusyError, ValidationFailedError } from './errors.js';
+import { ServiceUnavailableError, TenantBusyError, ValidationFailedError } from './errors.js';
 
 const req = { url: '/v1/things/1?x=2', id: 'req-1', method: 'GET' } as unknown as FastifyRequest;
 
@@ -61,7 +61,7 @@ describe('problemFor', () => {
     expect(JSON.stringify(problem)).not.toContain('aaaa');
   });
 
-  it('logs no error for a client gone away (bare or wrapped by TypeORM) or a deliberate 503, and logs the unexpected', () => {
+  it('logs no error for a client gone away (bare or wrapped by TypeORM) or a deliberate 503, and logs the unexpected and a deliberate answer\'s cause', () => {
     const gone = new SessionClosedError('client closed the connection');
     const wrapped = new QueryFailedError('SELECT 1', [], gone);
     const failed = new Error('something broke');
@@ -88,6 +88,10 @@ describe('problemFor', () => {
     expect(errors).toEqual([]);
     sendProblem(req, reply, failed, logger);
     expect(errors).toEqual([expect.objectContaining({ requestId: 'req-1', err: failed })]);
-    expect(sent.map((b) => JSON.parse(b).status)).toEqual([503, 503, 503, 500]);
+    // a deliberate answer that carries a cause (the database down when a connection was opened) logs the cause
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    sendProblem(req, reply, new ServiceUnavailableError(undefined, undefined, refused), logger);
+    expect(errors).toEqual([expect.objectContaining({ err: failed }), expect.objectContaining({ requestId: 'req-1', err: refused })]);
+    expect(sent.map((b) => JSON.parse(b).status)).toEqual([503, 503, 503, 500, 503]);
   });
 });

@@ -69,18 +69,20 @@ export class ProblemFilter implements ExceptionFilter {
 /** Builds the problem for `err` and sends it; unknown errors are logged and answered bare. */
 export function sendProblem(req: FastifyRequest, reply: FastifyReply, err: unknown, logger: Logger) {
   const { problem, headers } = problemFor(err, req);
-  // Only the unexpected is logged as an error here. A deliberate answer (an AppError such as 503
-  // tenant_busy, load shed under a flood) is already in the request's log line; a request whose
-  // client went away fails on its next query (SessionClosedError, bare or wrapped by TypeORM),
-  // and nobody reads the answer.
-  if (problem.status >= 500 && !(err instanceof AppError) && !sessionClosed(err)) {
+  // What went wrong, for the log: the error itself, or for a deliberate answer (an AppError, such
+  // as 503 tenant_busy, load shed under a flood) only the cause it carries (the database down when
+  // a connection was opened); the request's own log line records the answer. A request whose
+  // client went away fails on its next query (SessionClosedError, bare or wrapped by TypeORM), and
+  // nobody reads the answer.
+  const cause = err instanceof AppError ? err.cause : err;
+  if (problem.status >= 500 && cause !== undefined && !sessionClosed(err)) {
     // The stack goes to the log only (pino's err serializer: type, message, stack), tagged with
     // the request id; the answer carries neither.
     logger.error({
       msg: `request ${problem.requestId} ${req.method} ${req.routeOptions?.url ?? 'unmatched'} failed`,
       requestId: problem.requestId,
-      err: err instanceof Error ? err : new Error(String(err)),
-      ...(sqlState(err) ? { sqlState: sqlState(err) } : {}),
+      err: cause instanceof Error ? cause : new Error(String(cause)),
+      ...(sqlState(cause) ? { sqlState: sqlState(cause) } : {}),
     });
   }
   if (reply.sent || reply.raw.headersSent) return;

@@ -127,7 +127,7 @@ export class TransactionSession implements DbSession {
       client = (await runner.connect()) as pg.PoolClient;
     } catch (err) {
       this.freeSlot();
-      throw isUnavailable(err) ? new ServiceUnavailableError() : err;
+      throw isUnavailable(err) ? new ServiceUnavailableError(undefined, undefined, err) : err;
     }
     this.client = client;
     if (this.endsWithNextStatement) {
