@@ -6,9 +6,8 @@ import {
   type ExceptionFilter,
 } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { QueryFailedError } from 'typeorm';
 import { SessionClosedError } from '../database/db-session.js';
-import { mapPostgresError, sqlState } from '../database/pg-errors.js';
+import { driverErrorOf, mapPostgresError, sqlState } from '../database/pg-errors.js';
 import { codeForStatus, ErrorCode } from './error-codes.js';
 import { AppError, type FieldError } from './errors.js';
 import { routeTableOf } from './route-table.js';
@@ -95,7 +94,7 @@ export function sendProblem(req: FastifyRequest, reply: FastifyReply, err: unkno
 
 /** The session's own "closed" error, also when TypeORM wrapped it in a QueryFailedError (`driverError`). */
 function sessionClosed(err: unknown): boolean {
-  return err instanceof SessionClosedError || (err instanceof QueryFailedError && err.driverError instanceof SessionClosedError);
+  return driverErrorOf(err) instanceof SessionClosedError;
 }
 
 export function problemFor(

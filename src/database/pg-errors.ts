@@ -7,6 +7,11 @@ import {
   ValidationFailedError,
 } from '../common/errors.js';
 
+/** The driver's own error when TypeORM wrapped it in a QueryFailedError; otherwise `err` itself. */
+export function driverErrorOf(err: unknown): unknown {
+  return err instanceof QueryFailedError ? (err as { driverError?: unknown }).driverError : err;
+}
+
 /** The SQLSTATE of a Postgres error, if `err` is one. */
 export function sqlState(err: unknown): string | undefined {
   const e = err as { code?: unknown; driverError?: { code?: unknown } };
@@ -55,7 +60,7 @@ const UNAVAILABLE_STATES = new Set(['57P01', '57P02', '57P03', '53300', '53400',
 export function isUnavailable(err: unknown): boolean {
   const state = sqlState(err);
   if (state) return state.startsWith('08') || UNAVAILABLE_STATES.has(state);
-  const e = (err instanceof QueryFailedError ? (err as { driverError?: unknown }).driverError : err) as
+  const e = driverErrorOf(err) as
     | { code?: unknown; message?: unknown }
     | undefined;
   if (typeof e?.code === 'string' && NETWORK_CODES.has(e.code)) return true;
