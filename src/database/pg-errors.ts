@@ -58,12 +58,14 @@ const UNAVAILABLE_STATES = new Set(['57P01', '57P02', '57P03', '53300', '53400',
  * out. Answered 503 service_unavailable with Retry-After, never 500.
  */
 export function isUnavailable(err: unknown): boolean {
-  const state = sqlState(err);
-  if (state) return state.startsWith('08') || UNAVAILABLE_STATES.has(state);
+  // a socket error first: its code (EPIPE, ECONNRESET…) is no SQLSTATE, though sqlState() would
+  // pass it on from a QueryFailedError, and EPIPE even looks like one
   const e = driverErrorOf(err) as
     | { code?: unknown; message?: unknown }
     | undefined;
   if (typeof e?.code === 'string' && NETWORK_CODES.has(e.code)) return true;
+  const state = sqlState(err);
+  if (state) return state.startsWith('08') || UNAVAILABLE_STATES.has(state);
   const message = typeof e?.message === 'string' ? e.message : '';
   return (
     message.startsWith('timeout exceeded when trying to connect') ||
