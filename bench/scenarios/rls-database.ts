@@ -125,13 +125,42 @@ export const rlsDatabase: Scenario = {
       comparisons.push(comparison(e, { name: 'signed vs bare context', a: 'signed context, verified per statement', b: 'bare context, trusted', metric: 'opsPerSec', unit: 'lookups/s' }));
       comparisons.push(comparison(e, { name: 'signed vs bare context', a: 'signed', b: 'bare', metric: 'p50Us', unit: 'µs per query' }));
 
+      // 2e: the policies' own cost with a verification that costs nothing. The same lookup on the
+      // baseline role, with the resources policies' predicate written out as the planner orders it
+      // (resources_tenant_read's global and selective branches, then resources_owner_access) over a
+      // bare, trusted setting, against 2a's explicit WHERE. What 2a would be if verifying the signed
+      // context were free: the ceiling any cheaper verification could reach.
+      ctx.log('  2e: lookup by id, the policies\' predicate over a bare context vs explicit WHERE');
+      const BARE = "(SELECT nullif(current_setting('app.current_tenant_id', true), '')::uuid)";
+      const LOOKUP_POLICY_BARE =
+        `SELECT ${COLS} FROM resources r WHERE r.id = $1 AND (` +
+        `(r.sharing_mode = 'global' AND r.owner_active AND ${BARE} IS NOT NULL)` +
+        ` OR (r.sharing_mode = 'selective' AND r.owner_active AND EXISTS (SELECT 1 FROM resource_shares s WHERE s.tenant_id = r.tenant_id AND s.resource_id = r.id AND s.grantee_tenant_id = ${BARE}))` +
+        ` OR r.tenant_id = ${BARE})`;
+      const byPolicyBare: Query = (c, t) => c.query({ name: 'bench_lookup_policy_bare', text: LOOKUP_POLICY_BARE, values: [idOf(t)] });
+      for (const s of sample.slice(0, 20)) {
+        const c = await base.connect();
+        try {
+          await Promise.all([c.query('BEGIN'), c.query(SET_TENANT, [s.tenantId])]);
+          const a = await c.query(LOOKUP_POLICY_BARE, [s.ids[0]]);
+          await c.query('COMMIT');
+          const b = await c.query(LOOKUP_BASE, [s.tenantId, s.ids[0]]);
+          if (a.rowCount !== 1 || JSON.stringify(a.rows) !== JSON.stringify(b.rows)) throw new Error('2e and the baseline lookups disagree');
+        } finally {
+          c.release();
+        }
+      }
+      const f = await alternate({ rounds, a: leg(base, inTx(byPolicyBare, bare)), b: leg(base, baseTx(byIdBase)) });
+      comparisons.push(comparison(f, { name: 'policies\' predicate, bare context', a: 'bare setting + the policies\' predicate', b: 'explicit WHERE tenant_id AND id', metric: 'opsPerSec', unit: 'lookups/s' }));
+      comparisons.push(comparison(f, { name: 'policies\' predicate, bare context', a: 'policies, bare', b: 'explicit WHERE', metric: 'p50Us', unit: 'µs per query' }));
+
       const plans = await explain(db.tenantUrl, key, sample[0], listRls);
       const status = statusOf(comparisons);
       const missed = comparisons.filter((c) => c.met === false).map((c) => `${c.name} at ${c.ratio.toFixed(3)}`);
       return {
         status,
         summary:
-          `lookup ${comparisons[0].ratio.toFixed(3)}, list ${comparisons[2].ratio.toFixed(3)}, signed/bare context ${comparisons[5].ratio.toFixed(3)}` +
+          `lookup ${comparisons[0].ratio.toFixed(3)}, list ${comparisons[2].ratio.toFixed(3)}, signed/bare context ${comparisons[5].ratio.toFixed(3)}, policies over a bare context ${comparisons[7].ratio.toFixed(3)}` +
           (missed.length ? ` (missed: ${missed.join(', ')})` : ''),
         comparisons,
         metrics: {
@@ -147,6 +176,7 @@ export const rlsDatabase: Scenario = {
           `2a/2b: each worker runs ${LOOKUPS_PER_TX} lookups of one tenant in a transaction as tenancy_app, one round trip per lookup (BEGIN + set_config travel with the first, COMMIT with the last); the baseline runs the same ${LOOKUPS_PER_TX} lookups with WHERE tenant_id = $1 on a BYPASSRLS role in the same kind of transaction, without the setting. Both sides use named prepared statements, as the service does, so the ratio is the policy itself.`,
           '2c has no target: it shows the lookup with unnamed statements, planned on every execution — planning is where a policy costs (its quals are added at plan time), and named statements plan once per connection.',
           '2a–2c run with the signed tenant context the service sets (HMAC-SHA256 and expiry verified by app.current_tenant_id() once per statement, signed per transaction on the client). 2d has no target: it isolates that verification, the same lookup on the baseline role with the tenant predicate `(SELECT app.current_tenant_id())` after a signed set_config vs `(SELECT nullif(current_setting(…), \'\')::uuid)` after a bare one (the pre-signing function body).',
+          '2e has no target: the lookup on the baseline role after a bare set_config, filtered by the resources policies\' predicate written out over the bare setting (what the policies would cost if verifying the context were free), against 2a\'s explicit WHERE.',
         ],
       };
     } finally {
