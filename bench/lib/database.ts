@@ -132,8 +132,11 @@ export async function startCluster(
       await withClient(db.adminUrl, async (c) => {
         await c.query(`GRANT USAGE ON SCHEMA public, app TO ${BASELINE_ROLE}`);
         await c.query(`GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${BASELINE_ROLE}`);
-        // scenario 2d reads the tenant context through the verifying function (never the keys)
-        await c.query(`GRANT EXECUTE ON FUNCTION app.current_tenant_id(), app.verified_context(text, text) TO ${BASELINE_ROLE}`);
+        // scenario 2d reads the tenant context through the verifying function (never the keys);
+        // 2e writes out the resources policies, which call app.shared_with_current_tenant
+        await c.query(
+          `GRANT EXECUTE ON FUNCTION app.current_tenant_id(), app.verified_context(text, text), app.shared_with_current_tenant(uuid, uuid) TO ${BASELINE_ROLE}`,
+        );
       });
       return deriveUrl(db.tenantUrl, BASELINE_ROLE, baseline.password);
     },

@@ -129,13 +129,16 @@ export const rlsDatabase: Scenario = {
       // baseline role, with the resources policies' predicate written out as the planner orders it
       // (resources_tenant_read's global and selective branches, then resources_owner_access) over a
       // bare, trusted setting, against 2a's explicit WHERE. What 2a would be if verifying the signed
-      // context were free: the ceiling any cheaper verification could reach.
+      // context were free: the ceiling any cheaper verification could reach. The selective branch
+      // calls app.shared_with_current_tenant as the policy does (an EXISTS written inline costs
+      // more: its index scan is set up on every execution, run or not); on the BYPASSRLS role it
+      // answers "shared at all", which changes nothing for the tenant's own rows 2e looks up.
       ctx.log('  2e: lookup by id, the policies\' predicate over a bare context vs explicit WHERE');
       const BARE = "(SELECT nullif(current_setting('app.current_tenant_id', true), '')::uuid)";
       const LOOKUP_POLICY_BARE =
         `SELECT ${COLS} FROM resources r WHERE r.id = $1 AND (` +
         `(r.sharing_mode = 'global' AND r.owner_active AND ${BARE} IS NOT NULL)` +
-        ` OR (r.sharing_mode = 'selective' AND r.owner_active AND EXISTS (SELECT 1 FROM resource_shares s WHERE s.tenant_id = r.tenant_id AND s.resource_id = r.id AND s.grantee_tenant_id = ${BARE}))` +
+        ` OR (r.sharing_mode = 'selective' AND r.owner_active AND (SELECT app.shared_with_current_tenant(r.tenant_id, r.id)))` +
         ` OR r.tenant_id = ${BARE})`;
       const byPolicyBare: Query = (c, t) => c.query({ name: 'bench_lookup_policy_bare', text: LOOKUP_POLICY_BARE, values: [idOf(t)] });
       for (const s of sample.slice(0, 20)) {
