@@ -127,7 +127,8 @@ export const rlsDatabase: Scenario = {
 
       // 2e: the policies' own cost with a verification that costs nothing. The same lookup on the
       // baseline role, with the resources policies' predicate written out as the planner orders it
-      // (resources_tenant_read's global and selective branches, then resources_owner_access) over a
+      // (resources_tenant_read's global and selective branches as migration 0036 left them, then
+      // resources_owner_access) over a
       // bare, trusted setting, against 2a's explicit WHERE. What 2a would be if verifying the signed
       // context were free: the ceiling any cheaper verification could reach. The selective branch
       // calls app.shared_with_current_tenant as the policy does (an EXISTS written inline costs
