@@ -128,12 +128,12 @@ export const rlsDatabase: Scenario = {
       // 2e: the policies' own cost with a verification that costs nothing. The same lookup on the
       // baseline role, with the resources policies' predicate written out as the planner orders it
       // (resources_tenant_read's global and selective branches as migration 0036 left them, then
-      // resources_owner_access) over a
-      // bare, trusted setting, against 2a's explicit WHERE. What 2a would be if verifying the signed
-      // context were free: the ceiling any cheaper verification could reach. The selective branch
-      // calls app.shared_with_current_tenant as the policy does (an EXISTS written inline costs
-      // more: its index scan is set up on every execution, run or not); on the BYPASSRLS role it
-      // answers "shared at all", which changes nothing for the tenant's own rows 2e looks up.
+      // resources_owner_access) over a bare, trusted setting, against 2a's explicit WHERE. What 2a
+      // would be if verifying the signed context were free: the ceiling any cheaper verification
+      // could reach. The selective branch calls app.shared_with_current_tenant as the policy does
+      // (an EXISTS written inline costs more: its index scan is set up on every execution, run or
+      // not); on the BYPASSRLS role it answers "shared at all", which changes nothing for the
+      // tenant's own rows 2e looks up.
       ctx.log('  2e: lookup by id, the policies\' predicate over a bare context vs explicit WHERE');
       const BARE = "(SELECT nullif(current_setting('app.current_tenant_id', true), '')::uuid)";
       const LOOKUP_POLICY_BARE =
