@@ -12,11 +12,10 @@ export function driverErrorOf(err: unknown): unknown {
   return err instanceof QueryFailedError ? (err as { driverError?: unknown }).driverError : err;
 }
 
-/** The SQLSTATE of a Postgres error, if `err` is one. */
+/** The SQLSTATE of a Postgres error, if `err` is one (also when TypeORM wrapped it). */
 export function sqlState(err: unknown): string | undefined {
-  const e = err as { code?: unknown; driverError?: { code?: unknown } };
-  if (err instanceof QueryFailedError) return e.driverError?.code as string | undefined;
-  return typeof e?.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) ? e.code : undefined;
+  const code = (driverErrorOf(err) as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
 }
 
 /**
