@@ -142,17 +142,17 @@ export const rlsDatabase: Scenario = {
         ` OR (r.sharing_mode = 'selective' AND r.owner_active AND (SELECT app.shared_with_current_tenant(r.tenant_id, r.id)))` +
         ` OR r.tenant_id = ${BARE})`;
       const byPolicyBare: Query = (c, t) => c.query({ name: 'bench_lookup_policy_bare', text: LOOKUP_POLICY_BARE, values: [idOf(t)] });
-      for (const s of sample.slice(0, 20)) {
-        const c = await base.connect();
-        try {
-          await Promise.all([c.query('BEGIN'), c.query(SET_TENANT, [s.tenantId])]);
-          const a = await c.query(LOOKUP_POLICY_BARE, [s.ids[0]]);
-          await c.query('COMMIT');
-          const b = await c.query(LOOKUP_BASE, [s.tenantId, s.ids[0]]);
+      const check = await base.connect();
+      try {
+        for (const s of sample.slice(0, 20)) {
+          await Promise.all([check.query('BEGIN'), check.query(SET_TENANT, [s.tenantId])]);
+          const a = await check.query(LOOKUP_POLICY_BARE, [s.ids[0]]);
+          await check.query('COMMIT');
+          const b = await check.query(LOOKUP_BASE, [s.tenantId, s.ids[0]]);
           if (a.rowCount !== 1 || JSON.stringify(a.rows) !== JSON.stringify(b.rows)) throw new Error('2e and the baseline lookups disagree');
-        } finally {
-          c.release();
         }
+      } finally {
+        check.release();
       }
       const f = await alternate({ rounds, a: leg(base, inTx(byPolicyBare, bare)), b: leg(base, baseTx(byIdBase)) });
       comparisons.push(comparison(f, { name: 'policies\' predicate, bare context', a: 'bare setting + the policies\' predicate', b: 'explicit WHERE tenant_id AND id', metric: 'opsPerSec', unit: 'lookups/s' }));
